@@ -1,0 +1,21 @@
+import { cpus } from 'node:os';
+import { printResults, type BenchResult } from './report.js';
+import { benchSpeech } from './speech.js';
+
+/** `npm run bench [-- name…]`: every benchmark prints ratios measured in this one run. */
+const suites: Record<string, () => Promise<BenchResult[]>> = {
+  speech: benchSpeech,
+};
+
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const names = wanted.length > 0 ? wanted : Object.keys(suites);
+process.stdout.write(`LiteTTS benchmarks — node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}\n`);
+let missed = 0;
+for (const name of names) {
+  const suite = suites[name];
+  if (!suite) throw new Error(`unknown benchmark '${name}'; have ${Object.keys(suites).join(', ')}`);
+  const results = await suite();
+  printResults(name, results);
+  missed += results.filter((r) => !r.pass).length;
+}
+process.stdout.write(missed === 0 ? '\nall targets met\n' : `\n${missed} target(s) missed\n`);

@@ -1,0 +1,128 @@
+import { createWriteStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { AUDIO_FORMATS, isAudioFormat, type AudioFormat } from './audio/formats.js';
+import { ConfigError, SETTINGS, kebab, loadConfig, type Config, type ConfigKey } from './config.js';
+import { engineInfos } from './engines/index.js';
+import { ESPEAK_OPENAI_ALIASES } from './engines/espeak/index.js';
+import { InProcessRenderer } from './engines/renderer.js';
+import { ApiError } from './server/errors.js';
+import { startServer } from './server/start.js';
+import { SpeechService } from './speech/speech.js';
+import { VoiceLibrary } from './voices/library.js';
+
+/** Flags every command shares with the server: they override env and config file. */
+const SHARED: readonly ConfigKey[] = ['dataDir', 'logLevel', 'logDir'];
+const SERVE: readonly ConfigKey[] = ['host', 'port', 'workers', 'maxQueue', 'maxInputChars', 'defaultVoice', 'apiKeys'];
+
+function addConfigFlags(command: Command, keys: readonly ConfigKey[]): Command {
+  command.option('-c, --config <file>', 'JSON config file (env LITETTS_CONFIG)');
+  for (const key of keys) command.option(`--${kebab(key)} <value>`, `${SETTINGS[key].help} (env ${SETTINGS[key].env})`);
+  return command;
+}
+
+function configFrom(options: Record<string, unknown>, keys: readonly ConfigKey[]): Config {
+  const flags: Partial<Record<ConfigKey, unknown>> = {};
+  for (const key of keys) if (options[key] !== undefined) flags[key] = options[key];
+  return loadConfig({ flags, file: (options.config as string | undefined) ?? null });
+}
+
+function parseSpeed(value: string): number {
+  const speed = Number(value);
+  if (!Number.isFinite(speed) || speed < 0.25 || speed > 4) throw new InvalidArgumentError('speed must be from 0.25 to 4.0');
+  return speed;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export function buildCli(): Command {
+  const program = new Command('litetts')
+    .description('LiteTTS: a self-hosted, OpenAI-compatible text-to-speech server')
+    .version('0.1.0')
+    .showHelpAfterError();
+
+  addConfigFlags(program.command('serve').description('start the HTTP server (what `npm start` runs)'), [...SHARED, ...SERVE]).action(
+    async (options: Record<string, unknown>) => {
+      const config = configFrom(options, [...SHARED, ...SERVE]);
+      const server = await startServer(config);
+      const stop = (signal: string) => {
+        server.logger.info({ signal }, 'shutting down');
+        void server.close().then(() => process.exit(0));
+      };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
+    },
+  );
+
+  addConfigFlags(
+    program
+      .command('say')
+      .description('speak text to an audio file, without a server')
+      .argument('<text...>', "text to speak; '-' reads standard input")
+      .option('-v, --voice <voice>', 'voice name, OpenAI voice name or blend formula')
+      .addOption(new Option('-f, --format <format>', 'audio format (default: from the output name, else mp3)').choices([...AUDIO_FORMATS]))
+      .option('-o, --output <file>', "output file; '-' writes to standard output", '')
+      .option('-s, --speed <speed>', 'speed from 0.25 to 4.0', parseSpeed, 1),
+    SHARED,
+  ).action(async (words: string[], options: Record<string, unknown>) => {
+    const config = configFrom({ logLevel: 'silent', ...options }, SHARED);
+    const text = words.length === 1 && words[0] === '-' ? await readStdin() : words.join(' ');
+    const output = String(options.output ?? '');
+    const fromName = extname(output).slice(1).replace('ogg', 'opus');
+    const format: AudioFormat = (options.format as AudioFormat | undefined) ?? (isAudioFormat(fromName) ? fromName : 'mp3');
+    const engines = engineInfos();
+    const library = new VoiceLibrary(engines, { ...ESPEAK_OPENAI_ALIASES, ...config.voiceAliases });
+    const voiceName = (options.voice as string | undefined) ?? config.defaultVoice ?? engines[0]!.builtinVoices()[0]!.name;
+    const voice = library.resolve(voiceName);
+    const renderer = new InProcessRenderer();
+    const speech = new SpeechService(renderer, { ...config, maxQueue: 0 });
+    const pieces = speech.pieces(text);
+    if (pieces.length === 0) throw new ApiError(400, 'empty_input', 'Nothing to say: the text has nothing speakable');
+    const audio = Readable.from(speech.stream({ pieces, voice, speed: options.speed as number, format }, speech.admit()));
+    const target = output === '-' ? process.stdout : createWriteStream(output || `speech.${format === 'opus' ? 'ogg' : format}`);
+    await pipeline(audio, target);
+    await renderer.close();
+    if (output !== '-') process.stderr.write(`wrote ${output || `speech.${format === 'opus' ? 'ogg' : format}`} (${voice.voice.name}, ${format})\n`);
+  });
+
+  const voices = program.command('voices').description('work with the voice library');
+  addConfigFlags(
+    voices.command('list').description('list voices').option('--engine <engine>', 'only voices of this engine').option('--json', 'print JSON'),
+    SHARED,
+  ).action(async (options: Record<string, unknown>) => {
+    const config = configFrom({ logLevel: 'silent', ...options }, SHARED);
+    const engines = engineInfos();
+    const library = new VoiceLibrary(engines, { ...ESPEAK_OPENAI_ALIASES, ...config.voiceAliases });
+    const list = library.list(options.engine ? { engine: String(options.engine) } : {});
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+      return;
+    }
+    for (const v of list) {
+      process.stdout.write(`${v.name.padEnd(28)} ${v.engine.padEnd(7)} ${v.kind.padEnd(9)} ${v.language.padEnd(6)} ${(v.gender ?? '-').padEnd(6)} ${v.description}\n`);
+    }
+  });
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<void> {
+  try {
+    await buildCli().parseAsync(argv as string[]);
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof ApiError) {
+      process.stderr.write(`litetts: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
+
+// Run when executed directly (tsx src/cli.ts …); bin/litetts.js calls main() on the built file.
+if (import.meta.url === `file://${process.argv[1]}`) void main(process.argv);

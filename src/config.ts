@@ -1,0 +1,184 @@
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * One typed configuration. Sources, strongest first: command-line flags, LITETTS_*
+ * environment variables, a JSON config file (--config / LITETTS_CONFIG), defaults.
+ * A bad value stops the start with a message naming the setting and where it came from.
+ */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const schema = z
+  .object({
+    host: z.string().min(1),
+    port: z.number().int().min(0).max(65535),
+    dataDir: z.string().min(1),
+    logLevel: z.enum(LOG_LEVELS),
+    logDir: z.string().min(1).nullable(),
+    workers: z.number().int().min(1).max(64),
+    maxQueue: z.number().int().min(0).max(100_000),
+    maxInputChars: z.number().int().min(1).max(1_000_000),
+    defaultVoice: z.string().min(1).nullable(),
+    voiceAliases: z.record(z.string(), z.string()),
+    apiKeys: z.array(z.string().min(1)),
+    mp3Bitrate: z.number().int().min(8).max(320),
+    opusBitrate: z.number().int().min(6).max(256),
+    aacBitrate: z.number().int().min(16).max(320),
+    sentenceMaxChars: z.number().int().min(20).max(5000),
+    firstSentenceMaxChars: z.number().int().min(10).max(5000),
+  })
+  .strict();
+
+export type Config = z.infer<typeof schema>;
+export type ConfigKey = keyof Config;
+
+export function defaultConfig(): Config {
+  return {
+    host: '127.0.0.1',
+    port: 8356,
+    dataDir: './data',
+    logLevel: 'info',
+    logDir: null,
+    workers: Math.max(1, availableParallelism()),
+    maxQueue: 64,
+    maxInputChars: 4096,
+    defaultVoice: null,
+    voiceAliases: {},
+    apiKeys: [],
+    mp3Bitrate: 64,
+    opusBitrate: 32,
+    aacBitrate: 64,
+    sentenceMaxChars: 400,
+    firstSentenceMaxChars: 150,
+  };
+}
+
+type Kind = 'string' | 'int' | 'list' | 'map' | 'nullable-string';
+
+/** Each setting, its environment variable and its kind (how text from env/flags is read). */
+export const SETTINGS: Readonly<Record<ConfigKey, { env: string; kind: Kind; help: string }>> = {
+  host: { env: 'LITETTS_HOST', kind: 'string', help: 'address to listen on' },
+  port: { env: 'LITETTS_PORT', kind: 'int', help: 'port to listen on (0 = any free port)' },
+  dataDir: { env: 'LITETTS_DATA_DIR', kind: 'string', help: 'directory holding everything the server owns' },
+  logLevel: { env: 'LITETTS_LOG_LEVEL', kind: 'string', help: `log level (${LOG_LEVELS.join(', ')})` },
+  logDir: { env: 'LITETTS_LOG_DIR', kind: 'nullable-string', help: 'also write main.log and errors.log here' },
+  workers: { env: 'LITETTS_WORKERS', kind: 'int', help: 'synthesis worker threads (default: CPU cores)' },
+  maxQueue: { env: 'LITETTS_MAX_QUEUE', kind: 'int', help: 'speech requests allowed to wait beyond the workers; more get 503' },
+  maxInputChars: { env: 'LITETTS_MAX_INPUT_CHARS', kind: 'int', help: 'longest accepted speech input, in characters' },
+  defaultVoice: { env: 'LITETTS_DEFAULT_VOICE', kind: 'nullable-string', help: 'voice used by `litetts say` without -v' },
+  voiceAliases: { env: 'LITETTS_VOICE_ALIASES', kind: 'map', help: 'OpenAI voice names to builtin voices, e.g. alloy=espeak-en-us-female,echo=…' },
+  apiKeys: { env: 'LITETTS_API_KEYS', kind: 'list', help: 'comma-separated API keys; when set every /v1 route needs one' },
+  mp3Bitrate: { env: 'LITETTS_MP3_BITRATE', kind: 'int', help: 'mp3 bitrate, kbit/s' },
+  opusBitrate: { env: 'LITETTS_OPUS_BITRATE', kind: 'int', help: 'opus bitrate, kbit/s' },
+  aacBitrate: { env: 'LITETTS_AAC_BITRATE', kind: 'int', help: 'aac bitrate, kbit/s' },
+  sentenceMaxChars: { env: 'LITETTS_SENTENCE_MAX_CHARS', kind: 'int', help: 'longest text piece synthesised at once' },
+  firstSentenceMaxChars: { env: 'LITETTS_FIRST_SENTENCE_MAX_CHARS', kind: 'int', help: 'longest first piece (keeps time to first audio low)' },
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export interface ConfigSources {
+  /** Values from command-line flags, already keyed by setting; strings are parsed like env values. */
+  flags?: Partial<Record<ConfigKey, unknown>>;
+  env?: NodeJS.ProcessEnv;
+  /** Path of a JSON config file; defaults to LITETTS_CONFIG when set. */
+  file?: string | null;
+}
+
+export function loadConfig(sources: ConfigSources = {}): Config {
+  const env = sources.env ?? process.env;
+  const merged: Record<string, unknown> = { ...defaultConfig() };
+  const origin: Record<string, string> = {};
+
+  const file = sources.file ?? env.LITETTS_CONFIG ?? null;
+  if (file) {
+    for (const [key, value] of Object.entries(readConfigFile(file))) {
+      if (!(key in SETTINGS)) throw new ConfigError(`Unknown setting '${key}' in config file ${file}`);
+      merged[key] = value;
+      origin[key] = `config file ${file}`;
+    }
+  }
+  for (const [key, setting] of Object.entries(SETTINGS) as [ConfigKey, (typeof SETTINGS)[ConfigKey]][]) {
+    const raw = env[setting.env];
+    if (raw !== undefined && raw !== '') {
+      merged[key] = parseText(raw, setting.kind, `${setting.env}`);
+      origin[key] = `environment variable ${setting.env}`;
+    }
+  }
+  for (const [key, value] of Object.entries(sources.flags ?? {})) {
+    if (value === undefined) continue;
+    const setting = SETTINGS[key as ConfigKey];
+    if (!setting) throw new ConfigError(`Unknown setting '${key}'`);
+    merged[key] = typeof value === 'string' ? parseText(value, setting.kind, `--${kebab(key)}`) : value;
+    origin[key] = `flag --${kebab(key)}`;
+  }
+
+  const result = schema.safeParse(merged);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const key = String(issue.path[0] ?? '');
+    const from = origin[key] ?? 'default';
+    throw new ConfigError(`Invalid setting '${key}' (from ${from}): ${issue.message}`);
+  }
+  const config = result.data;
+  if (config.firstSentenceMaxChars > config.sentenceMaxChars) {
+    throw new ConfigError(`Invalid setting 'firstSentenceMaxChars': must not exceed sentenceMaxChars (${config.sentenceMaxChars})`);
+  }
+  return { ...config, dataDir: resolve(config.dataDir), logDir: config.logDir === null ? null : resolve(config.logDir) };
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`Cannot read config file ${path}: ${(error as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`Config file ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(`Config file ${path} must hold a JSON object`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** Reads a setting given as text (env or flag); wrong text keeps its raw form so validation names it. */
+function parseText(raw: string, kind: Kind, source: string): unknown {
+  switch (kind) {
+    case 'string':
+      return raw;
+    case 'nullable-string':
+      return raw === 'null' || raw === 'none' ? null : raw;
+    case 'int': {
+      const n = Number(raw.trim());
+      if (!Number.isInteger(n)) throw new ConfigError(`Invalid value for ${source}: '${raw}' is not a whole number`);
+      return n;
+    }
+    case 'list':
+      return raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0);
+    case 'map': {
+      const map: Record<string, string> = {};
+      for (const pair of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+        const [k, v, ...rest] = pair.split('=').map((s) => s.trim());
+        if (!k || !v || rest.length > 0) throw new ConfigError(`Invalid value for ${source}: '${pair}' is not name=voice`);
+        map[k.toLowerCase()] = v;
+      }
+      return map;
+    }
+  }
+}
+
+export function kebab(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}

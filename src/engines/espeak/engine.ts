@@ -1,0 +1,80 @@
+import createModule, { type EspeakWorker } from '@echogarden/espeak-ng-emscripten';
+import { int16ToFloat } from '../../audio/pcm.js';
+import type { Engine, EspeakVoiceData, SynthesisInput } from '../engine.js';
+
+import { ESPEAK_SAMPLE_RATE } from './constants.js';
+/** espeak-ng treats rates outside this range as the nearest bound (measured). */
+const MIN_RATE = 80;
+const MAX_RATE = 450;
+
+/** One in-process espeak-ng (WASM) instance; keep one per thread, it is not re-entrant. */
+export class EspeakEngine implements Engine {
+  readonly id = 'espeak';
+  readonly sampleRate = ESPEAK_SAMPLE_RATE;
+  private currentVoice = '';
+
+  private constructor(
+    private readonly worker: EspeakWorker,
+    readonly variants: ReadonlySet<string>,
+  ) {}
+
+  static async load(): Promise<EspeakEngine> {
+    const module = await createModule();
+    const worker = new module.eSpeakNGWorker();
+    const variants = new Set(module.FS.readdir('/usr/share/espeak-ng-data/voices/!v').filter((n) => !n.startsWith('.')));
+    return new EspeakEngine(worker, variants);
+  }
+
+  residualSpeed(input: SynthesisInput): number {
+    const wanted = this.voiceOf(input).rate * input.speed;
+    return wanted / clampRate(wanted);
+  }
+
+  async *synthesize(input: SynthesisInput): AsyncIterable<Float32Array> {
+    const voice = this.voiceOf(input);
+    this.applyVoice(voice, clampRate(voice.rate * input.speed));
+    const chunks: Float32Array[] = [];
+    // espeak synthesises synchronously and hands back chunks through the callback;
+    // returning 1 stops it, which is how an abort cuts a long utterance short.
+    this.worker.synthesize(input.text, (samples) => {
+      if (samples.length > 0) chunks.push(int16ToFloat(samples));
+      return input.signal?.aborted ? 1 : 0;
+    });
+    for (const chunk of chunks) yield chunk;
+  }
+
+  /** IPA phonemes for `text` in the given espeak voice (the phonemiser Kokoro needs). */
+  phonemize(text: string, base: string): string {
+    this.selectVoice(base);
+    const { code, ipa } = this.worker.synthesize_ipa(text);
+    if (code !== 0) throw new Error(`espeak-ng could not phonemise text (code ${code})`);
+    return ipa;
+  }
+
+  private voiceOf(input: SynthesisInput): EspeakVoiceData {
+    if (input.voice.engine !== 'espeak') throw new Error(`espeak cannot speak a ${input.voice.engine} voice`);
+    return input.voice;
+  }
+
+  private applyVoice(voice: EspeakVoiceData, rate: number): void {
+    if (voice.variant !== null && !this.variants.has(voice.variant)) {
+      throw new Error(`espeak-ng has no voice variant '${voice.variant}'`);
+    }
+    this.selectVoice(voice.variant ? `${voice.base}+${voice.variant}` : voice.base);
+    this.worker.set_rate(Math.round(rate));
+    this.worker.set_pitch(Math.round(voice.pitch));
+    this.worker.set_range(Math.round(voice.range));
+    this.worker.set_volume(Math.round(voice.volume));
+  }
+
+  private selectVoice(name: string): void {
+    if (name === this.currentVoice) return;
+    const code = this.worker.set_voice(name);
+    if (code !== 0) throw new Error(`espeak-ng has no voice '${name}' (code ${code})`);
+    this.currentVoice = name;
+  }
+}
+
+function clampRate(wpm: number): number {
+  return Math.min(MAX_RATE, Math.max(MIN_RATE, wpm));
+}

@@ -1,0 +1,16 @@
+import type { Engine, EngineInfo } from '../engine.js';
+import { ESPEAK_SAMPLE_RATE } from './constants.js';
+import { ESPEAK_BUILTIN_VOICES } from './voices.js';
+
+export { ESPEAK_BUILTIN_VOICES, ESPEAK_OPENAI_ALIASES, ESPEAK_DEFAULTS } from './voices.js';
+
+/** espeak-ng ships inside the npm package: always available, nothing to install. */
+export const espeakInfo: EngineInfo = {
+  id: 'espeak',
+  sampleRate: ESPEAK_SAMPLE_RATE,
+  description: 'espeak-ng (in-process WebAssembly), always available',
+  installHint: 'It ships with LiteTTS; reinstall with `npm ci`.',
+  available: () => true,
+  builtinVoices: () => ESPEAK_BUILTIN_VOICES,
+  load: async (): Promise<Engine> => (await import('./engine.js')).EspeakEngine.load(),
+};

@@ -1,0 +1,71 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Config } from '../config.js';
+import type { EngineInfo } from '../engines/index.js';
+import type { Logger } from '../logging.js';
+import type { SpeechService } from '../speech/speech.js';
+import type { VoiceLibrary } from '../voices/library.js';
+import { installAuth } from './auth.js';
+import { installErrorHandling } from './error-handler.js';
+import type { Metrics } from './metrics.js';
+import { healthRoutes } from './routes/health.js';
+import { modelRoutes } from './routes/models.js';
+import { speechRoutes } from './routes/speech.js';
+import { voiceRoutes } from './routes/voices.js';
+
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  engines: readonly EngineInfo[];
+  library: VoiceLibrary;
+  speech: SpeechService;
+  metrics: Metrics;
+}
+
+const BODY_LIMIT = 1024 * 1024;
+
+/** HTTP only: plugins, hooks and the route groups; every decision lives in the services. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    // Requests are logged once, in onResponse below, with their status and duration.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: BODY_LIMIT,
+    // Wrong types are 400s, not silently coerced ("1.5" is not a speed).
+    ajv: { customOptions: { coerceTypes: false, allErrors: false } },
+  });
+  installErrorHandling(app, deps.logger, BODY_LIMIT);
+  // JSON (and multipart where a route takes uploads) only: anything else is a 415, not a string body.
+  app.removeContentTypeParser('text/plain');
+  installAuth(app, deps.config.apiKeys);
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    deps.metrics.httpDuration.observe(
+      { method: request.method, route, status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+    deps.logger.info(
+      { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'LiteTTS',
+        description: 'OpenAI-compatible text-to-speech with a durable voice library',
+        version: '0.1.0',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  speechRoutes(app, { library: deps.library, speech: deps.speech, maxInputChars: deps.config.maxInputChars });
+  voiceRoutes(app, deps.library);
+  modelRoutes(app, deps.engines);
+  healthRoutes(app, { engines: deps.engines, library: deps.library, metrics: deps.metrics });
+  return app;
+}

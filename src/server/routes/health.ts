@@ -1,0 +1,19 @@
+import type { FastifyInstance } from 'fastify';
+import type { EngineInfo } from '../../engines/index.js';
+import type { VoiceLibrary } from '../../voices/library.js';
+import type { Metrics } from '../metrics.js';
+
+export function healthRoutes(app: FastifyInstance, deps: { engines: readonly EngineInfo[]; library: VoiceLibrary; metrics: Metrics }): void {
+  const health = async () => ({
+    status: 'ok',
+    engines: Object.fromEntries(
+      deps.engines.map((e) => [e.id, { available: e.available(), sample_rate: e.sampleRate, description: e.description }]),
+    ),
+    voices: deps.library.counts(),
+  });
+  app.get('/health', { schema: { summary: 'Health and engine status', tags: ['operations'] } }, health);
+  app.get('/v1/health', { schema: { summary: 'Health (alias of /health)', tags: ['operations'] } }, health);
+  app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['operations'] } }, async (_request, reply) => {
+    return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
+}

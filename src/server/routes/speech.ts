@@ -1,0 +1,108 @@
+import { Readable } from 'node:stream';
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { AUDIO_FORMATS, CONTENT_TYPES, type AudioFormat } from '../../audio/formats.js';
+import { OUTPUT_SAMPLE_RATE } from '../../audio/pcm.js';
+import type { SpeechService } from '../../speech/speech.js';
+import type { VoiceLibrary } from '../../voices/library.js';
+import { errors } from '../errors.js';
+import { MODEL_IDS } from '../../engines/index.js';
+
+const SpeechBody = Type.Object(
+  {
+    input: Type.String({ description: 'Text to speak' }),
+    voice: Type.Union([Type.String(), Type.Object({ id: Type.String() })], {
+      description: 'A voice name, {"id": name}, or an OpenAI voice name (alloy, echo, …) mapped to a builtin voice',
+    }),
+    model: Type.Optional(Type.String({ enum: [...MODEL_IDS], description: 'Accepted for compatibility; the voice decides the engine' })),
+    response_format: Type.Optional(Type.String({ enum: [...AUDIO_FORMATS], default: 'mp3' })),
+    speed: Type.Optional(Type.Number({ minimum: 0.25, maximum: 4, default: 1 })),
+    stream_format: Type.Optional(Type.String({ enum: ['audio', 'sse'], default: 'audio' })),
+    instructions: Type.Optional(Type.String({ description: 'Accepted and ignored' })),
+  },
+  { additionalProperties: true },
+);
+type SpeechBody = Static<typeof SpeechBody>;
+
+interface Deps {
+  library: VoiceLibrary;
+  speech: SpeechService;
+  maxInputChars: number;
+}
+
+/** POST /v1/audio/speech: parse, resolve the voice, then stream what the speech service makes. */
+export function speechRoutes(app: FastifyInstance, deps: Deps): void {
+  app.post<{ Body: SpeechBody }>(
+    '/v1/audio/speech',
+    {
+      schema: {
+        summary: 'Generate speech (OpenAI-compatible)',
+        tags: ['speech'],
+        body: SpeechBody,
+        produces: Object.values(CONTENT_TYPES).concat('text/event-stream'),
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      if (body.input.trim().length === 0) throw errors.emptyInput();
+      if (body.input.length > deps.maxInputChars) throw errors.inputTooLong(body.input.length, deps.maxInputChars);
+      const pieces = deps.speech.pieces(body.input);
+      if (pieces.length === 0) throw errors.emptyInput();
+      const format: AudioFormat = (body.response_format as AudioFormat | undefined) ?? 'mp3';
+      const voice = deps.library.resolve(body.voice);
+      const admission = deps.speech.admit();
+
+      const controller = new AbortController();
+      reply.raw.on('close', () => {
+        if (!reply.raw.writableFinished) controller.abort();
+        admission.release();
+      });
+      const audio = deps.speech.stream(
+        { pieces, voice, speed: body.speed ?? 1, format, signal: controller.signal },
+        admission,
+      );
+      // Wait for the first audio before answering, so a failing engine still gets a proper error status.
+      let first: IteratorResult<Uint8Array>;
+      try {
+        first = await audio.next();
+      } catch (error) {
+        admission.release();
+        throw error;
+      }
+      const chunks = prepend(first, audio);
+      void reply.header('X-Sample-Rate', String(OUTPUT_SAMPLE_RATE)).header('X-Voice', voice.voice.name).header('Cache-Control', 'no-store');
+      if (body.stream_format === 'sse') {
+        return reply.type('text/event-stream').send(Readable.from(sseEvents(chunks, body.input.length)));
+      }
+      return reply
+        .type(CONTENT_TYPES[format])
+        .header('Content-Disposition', `inline; filename="speech.${format === 'opus' ? 'ogg' : format}"`)
+        .send(Readable.from(chunks, { objectMode: false }));
+    },
+  );
+}
+
+async function* prepend(first: IteratorResult<Uint8Array>, rest: AsyncGenerator<Uint8Array>): AsyncGenerator<Uint8Array> {
+  try {
+    if (first.done) return;
+    yield first.value;
+    yield* rest;
+  } finally {
+    await rest.return(undefined);
+  }
+}
+
+/** OpenAI's streaming shape: speech.audio.delta events with base64 audio, then speech.audio.done. */
+async function* sseEvents(chunks: AsyncGenerator<Uint8Array>, inputChars: number): AsyncGenerator<string> {
+  for await (const chunk of chunks) {
+    yield event('speech.audio.delta', { type: 'speech.audio.delta', audio: Buffer.from(chunk).toString('base64') });
+  }
+  yield event('speech.audio.done', {
+    type: 'speech.audio.done',
+    usage: { input_tokens: inputChars, output_tokens: 0, total_tokens: inputChars },
+  });
+}
+
+function event(name: string, data: unknown): string {
+  return `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
+}

@@ -1,0 +1,142 @@
+import { createEncoder, type AudioEncoder } from '../audio/encoders/index.js';
+import type { AudioFormat } from '../audio/formats.js';
+import { OUTPUT_SAMPLE_RATE } from '../audio/pcm.js';
+import type { Config } from '../config.js';
+import type { Renderer } from '../engines/renderer.js';
+import { errors } from '../server/errors.js';
+import { normalizeText } from '../text/normalize.js';
+import { splitSentences } from '../text/sentences.js';
+import type { ResolvedVoice } from '../voices/voice.js';
+
+export interface SpeechRequest {
+  /** Pieces of text from `pieces()`, spoken in order. */
+  pieces: readonly string[];
+  voice: ResolvedVoice;
+  speed: number;
+  format: AudioFormat;
+  /** Aborted when the client goes away: no further pieces are rendered. */
+  signal?: AbortSignal;
+}
+
+export interface SpeechStats {
+  pieces: number;
+  samples: number;
+}
+
+/** What the service reports as it works (metrics are kept elsewhere). */
+export interface SpeechObserver {
+  admitted?(active: number): void;
+  released?(active: number): void;
+  rejected?(): void;
+  pieceRendered?(engine: string): void;
+  finished?(engine: string, format: AudioFormat, audioSeconds: number, completed: boolean): void;
+}
+
+type SpeechSettings = Pick<
+  Config,
+  'maxQueue' | 'mp3Bitrate' | 'opusBitrate' | 'aacBitrate' | 'sentenceMaxChars' | 'firstSentenceMaxChars'
+>;
+
+/**
+ * text → pieces → engine (worker threads) → encoder → bytes, streamed piece by
+ * piece: the first piece's audio leaves before the rest is synthesised.
+ * Each request renders one piece at a time, so one long request cannot take
+ * every thread from the others; the next piece is queued before the current
+ * one is encoded so the thread never idles on the encoder.
+ */
+export class SpeechService {
+  private active = 0;
+
+  constructor(
+    private readonly renderer: Renderer,
+    private readonly settings: SpeechSettings,
+    private readonly observer: SpeechObserver = {},
+  ) {}
+
+  /** Requests being served or waiting for a thread. */
+  get activeRequests(): number {
+    return this.active;
+  }
+
+  get capacity(): number {
+    return this.renderer.threads + this.settings.maxQueue;
+  }
+
+  /**
+   * Reserves a place for one request or throws 503 when the queue is full.
+   * Call before sending anything; the stream releases the place when it ends.
+   */
+  admit(): Admission {
+    if (this.active >= this.capacity) {
+      this.observer.rejected?.();
+      throw errors.busy(1);
+    }
+    this.active++;
+    this.observer.admitted?.(this.active);
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        this.active--;
+        this.observer.released?.(this.active);
+      },
+    };
+  }
+
+  /** The input as the pieces it is spoken in; none when nothing in it can be spoken. */
+  pieces(input: string): string[] {
+    return splitSentences(normalizeText(input), {
+      maxChars: this.settings.sentenceMaxChars,
+      firstMaxChars: this.settings.firstSentenceMaxChars,
+    });
+  }
+
+  /** Encoded audio chunks; the admission is released when the stream ends, however it ends. */
+  async *stream(request: SpeechRequest, admission: Admission, stats?: SpeechStats): AsyncGenerator<Uint8Array> {
+    const pieces = request.pieces;
+    let encoder: AudioEncoder | undefined;
+    const render = (i: number): Promise<Int16Array> => {
+      const pending = this.renderer.render({ text: pieces[i]!, voice: request.voice.data, speed: request.speed });
+      pending.catch(() => undefined); // awaited below unless the client left first
+      return pending;
+    };
+    let samples = 0;
+    let completed = false;
+    try {
+      encoder = await createEncoder(request.format, { sampleRate: OUTPUT_SAMPLE_RATE, bitrate: this.bitrate(request.format) });
+      let next = pieces.length > 0 ? render(0) : null;
+      for (let i = 0; next !== null; i++) {
+        const pcm = await next;
+        if (request.signal?.aborted) return;
+        next = i + 1 < pieces.length ? render(i + 1) : null;
+        samples += pcm.length;
+        this.observer.pieceRendered?.(request.voice.voice.engine);
+        if (stats) {
+          stats.pieces = i + 1;
+          stats.samples = samples;
+        }
+        const bytes = await encoder.write(pcm);
+        if (bytes.length > 0) yield bytes;
+      }
+      const tail = await encoder.end();
+      if (tail.length > 0) yield tail;
+      completed = true;
+    } finally {
+      encoder?.close();
+      admission.release();
+      this.observer.finished?.(request.voice.voice.engine, request.format, samples / OUTPUT_SAMPLE_RATE, completed);
+    }
+  }
+
+  private bitrate(format: AudioFormat): number | undefined {
+    if (format === 'mp3') return this.settings.mp3Bitrate * 1000;
+    if (format === 'opus') return this.settings.opusBitrate * 1000;
+    if (format === 'aac') return this.settings.aacBitrate * 1000;
+    return undefined;
+  }
+}
+
+export interface Admission {
+  release(): void;
+}

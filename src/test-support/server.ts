@@ -1,0 +1,79 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+
+export interface TestServer {
+  url: string;
+  dataDir: string;
+  /** Log lines the server printed so far (parsed JSON). */
+  logs: Record<string, unknown>[];
+  process: ChildProcess;
+  /** SIGTERM and wait; removes the data directory unless `keepData`. */
+  stop(options?: { keepData?: boolean }): Promise<void>;
+  /** SIGKILL and wait (crash simulation); keeps the data directory. */
+  kill(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  args?: string[];
+  env?: Record<string, string>;
+  dataDir?: string;
+}
+
+/**
+ * Starts the real server (`litetts serve`, the build in dist/ that `npm test` makes) as a child process on a free port with a
+ * temporary data directory, and resolves once it is listening.
+ */
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'litetts-test-'));
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, 'dist/cli.js'), 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'info', ...(options.args ?? [])],
+    { cwd: ROOT, env: { ...process.env, LITETTS_LOG_LEVEL: '', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const logs: Record<string, unknown>[] = [];
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start in 30 s\n${stderr}`)), 30_000);
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      let entry: Record<string, unknown>;
+      try {
+        entry = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        return;
+      }
+      logs.push(entry);
+      if (typeof entry.url === 'string' && String(entry.msg).startsWith('LiteTTS listening')) {
+        clearTimeout(timer);
+        resolve(entry.url);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code} before listening\n${stderr}`));
+    });
+  });
+
+  return {
+    url,
+    dataDir,
+    logs,
+    process: child,
+    async stop({ keepData = false } = {}) {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+      if (!keepData && !options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+    async kill() {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}

@@ -1,0 +1,26 @@
+// Minimal typings for the Emscripten build of espeak-ng used in-process.
+declare module '@echogarden/espeak-ng-emscripten' {
+  export interface EspeakVoiceInfo {
+    name: string;
+    identifier: string;
+    languages: { priority: number; name: string }[];
+  }
+  export interface EspeakWorker {
+    set_voice(name: string): number;
+    set_rate(wpm: number): void;
+    set_pitch(pitch: number): void;
+    set_range(range: number): void;
+    set_volume(volume: number): void;
+    get_samplerate(): number;
+    list_voices(): EspeakVoiceInfo[];
+    /** Calls back with 16-bit PCM chunks; return non-zero from the callback to stop. */
+    synthesize(text: string, callback: (samples: Int16Array, events: unknown[]) => number): void;
+    synthesize_ipa(text: string): { code: number; ipa: string };
+  }
+  export interface EspeakModule {
+    eSpeakNGWorker: new () => EspeakWorker;
+    FS: { readdir(path: string): string[] };
+  }
+  const createModule: (options?: Record<string, unknown>) => Promise<EspeakModule>;
+  export default createModule;
+}

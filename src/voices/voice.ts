@@ -1,0 +1,26 @@
+import type { EngineId, Gender, VoiceData } from '../engines/index.js';
+
+export type VoiceKind = 'builtin' | 'custom' | 'temporary';
+export type VoiceSource = 'builtin' | 'clone' | 'blend' | 'import';
+
+/** The voice object of the API contract. */
+export interface Voice {
+  id: string;
+  name: string;
+  engine: EngineId;
+  kind: VoiceKind;
+  language: string;
+  gender: Gender | null;
+  description: string;
+  source: VoiceSource;
+  created_at: string;
+  expires_at: string | null;
+  session_id: string | null;
+  available: boolean;
+}
+
+/** A voice ready to speak: its public record and the data its engine needs. */
+export interface ResolvedVoice {
+  voice: Voice;
+  data: VoiceData;
+}
