@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { createEncoder } from '../src/audio/encoders/index.js';
 import { OUTPUT_SAMPLE_RATE } from '../src/audio/pcm.js';
 import { ESPEAK_BUILTIN_VOICES } from '../src/engines/espeak/index.js';
@@ -8,128 +9,109 @@ import { PARAGRAPH, TEN_SENTENCES } from './paragraph.js';
 import { median, type BenchResult } from './report.js';
 
 const VOICE = ESPEAK_BUILTIN_VOICES.find((v) => v.name === 'espeak-en-us-female')!;
-const ROUNDS = 7;
+const ROUNDS = 9;
 
-async function timeIt(fn: () => Promise<unknown>, rounds = ROUNDS): Promise<number> {
-  await fn(); // warm-up
-  const times: number[] = [];
-  for (let i = 0; i < rounds; i++) {
-    const start = performance.now();
-    await fn();
-    times.push(performance.now() - start);
-  }
-  return median(times);
-}
-
-async function speak(url: string, input: string, format: string): Promise<{ total: number; firstByte: number; bytes: number }> {
+async function timed(fn: () => Promise<unknown>): Promise<number> {
   const start = performance.now();
-  const response = await fetch(`${url}/v1/audio/speech`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ input, voice: VOICE.name, response_format: format }),
-  });
-  if (!response.ok) throw new Error(`speech request failed: ${response.status} ${await response.text()}`);
-  let firstByte = 0;
-  let bytes = 0;
-  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-    if (firstByte === 0) firstByte = performance.now() - start;
-    bytes += chunk.length;
-  }
-  return { total: performance.now() - start, firstByte, bytes };
+  await fn();
+  return performance.now() - start;
 }
 
-/** The issue's four speech ratios, each measured in this one run on this machine. */
-export async function benchSpeech(): Promise<BenchResult[]> {
-  // The engine alone: espeak-ng synthesising the whole paragraph in-process, native rate, no server.
-  const engine = await EspeakEngine.load();
-  const engineMs = await timeIt(async () => {
-    for await (const _ of engine.synthesize({ text: PARAGRAPH, voice: VOICE.data, speed: 1 }));
+/** One speech request over plain node:http (lighter than fetch, so the client disturbs the server less). */
+function speak(url: string, input: string, format: string): Promise<{ total: number; firstByte: number }> {
+  const start = performance.now();
+  const body = JSON.stringify({ input, voice: VOICE.name, response_format: format });
+  return new Promise((resolve, reject) => {
+    const request = http.request(`${url}/v1/audio/speech`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (response) => {
+      let firstByte = 0;
+      response.on('data', () => {
+        if (firstByte === 0) firstByte = performance.now() - start;
+      });
+      response.on('end', () => {
+        if (response.statusCode !== 200) reject(new Error(`speech request failed: ${response.statusCode}`));
+        else resolve({ total: performance.now() - start, firstByte });
+      });
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+    request.end(body);
   });
-  // The paragraph as 24 kHz PCM, the encoders' input.
+}
+const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+
+/**
+ * The speech ratios. Each round measures every quantity once, one after the
+ * other, and the ratios are of medians over the rounds, so a slow patch of the
+ * machine affects numerator and denominator alike.
+ */
+export async function benchSpeech(): Promise<BenchResult[]> {
+  const engine = await EspeakEngine.load();
   const renderer = new InProcessRenderer();
   const pcm = await renderer.render({ text: PARAGRAPH, voice: VOICE.data, speed: 1 });
   const audioSeconds = pcm.length / OUTPUT_SAMPLE_RATE;
+  const server = await startTestServer();
 
-  const encodeMs = async (format: 'mp3' | 'opus'): Promise<number> =>
-    timeIt(async () => {
+  // The engine alone: espeak-ng synthesising the whole paragraph in-process at its native rate.
+  const engineAlone = () =>
+    timed(async () => {
+      for await (const _ of engine.synthesize({ text: PARAGRAPH, voice: VOICE.data, speed: 1 }));
+    });
+  // Encoding the paragraph's 24 kHz PCM in sentence-sized writes, as the server does.
+  const encode = (format: 'mp3' | 'opus') =>
+    timed(async () => {
       const encoder = await createEncoder(format, { sampleRate: OUTPUT_SAMPLE_RATE });
-      // Sentence-sized writes, as the server does.
       for (let i = 0; i < pcm.length; i += OUTPUT_SAMPLE_RATE * 4) await encoder.write(pcm.subarray(i, i + OUTPUT_SAMPLE_RATE * 4));
       await encoder.end();
       encoder.close();
     });
-  const mp3Ms = await encodeMs('mp3');
-  const opusMs = await encodeMs('opus');
-
-  const server = await startTestServer({ args: ['--log-level', 'info'] });
-  try {
-    const serverMs = await timeIt(async () => speak(server.url, PARAGRAPH, 'wav'));
-    await speak(server.url, TEN_SENTENCES, 'mp3');
-    const firsts: number[] = [];
-    const totals: number[] = [];
-    for (let i = 0; i < ROUNDS; i++) {
-      const r = await speak(server.url, TEN_SENTENCES, 'mp3');
-      firsts.push(r.firstByte);
-      totals.push(r.total);
-    }
-    const ttfb = median(firsts);
-    const full = median(totals);
-
-    const perClient = 6;
-    const oneClient = await timeIt(async () => {
-      for (let i = 0; i < perClient; i++) await speak(server.url, PARAGRAPH, 'wav');
-    }, 3);
-    const fourClients = await timeIt(
-      async () =>
-        Promise.all(
-          Array.from({ length: 4 }, async () => {
-            for (let i = 0; i < perClient; i++) await speak(server.url, PARAGRAPH, 'wav');
-          }),
-        ),
-      3,
+  const perClient = 4;
+  const clients = (n: number) =>
+    timed(() =>
+      Promise.all(
+        Array.from({ length: n }, async () => {
+          for (let i = 0; i < perClient; i++) await speak(server.url, PARAGRAPH, 'wav');
+        }),
+      ),
     );
-    const throughput1 = perClient / (oneClient / 1000);
-    const throughput4 = (4 * perClient) / (fourClients / 1000);
 
-    return [
-      {
-        name: 'server end-to-end (wav) / engine alone',
-        ratio: serverMs / engineMs,
-        target: '<= 1.2',
-        pass: serverMs / engineMs <= 1.2,
-        detail: `${serverMs.toFixed(0)} ms vs ${engineMs.toFixed(0)} ms for ${audioSeconds.toFixed(1)} s of audio`,
-      },
-      {
-        name: 'time to first byte / full synthesis (10 sentences, mp3)',
-        ratio: ttfb / full,
-        target: '<= 0.15',
-        pass: ttfb / full <= 0.15,
-        detail: `${ttfb.toFixed(0)} ms vs ${full.toFixed(0)} ms`,
-      },
-      {
-        name: 'throughput, 4 concurrent clients / 1 client',
-        ratio: throughput4 / throughput1,
-        target: '>= 1.6',
-        pass: throughput4 / throughput1 >= 1.6,
-        detail: `${throughput4.toFixed(2)} vs ${throughput1.toFixed(2)} requests/s (paragraph, wav)`,
-      },
-      {
-        name: 'mp3 encoding / synthesis',
-        ratio: mp3Ms / engineMs,
-        target: '<= 0.3',
-        pass: mp3Ms / engineMs <= 0.3,
-        detail: `${mp3Ms.toFixed(0)} ms vs ${engineMs.toFixed(0)} ms`,
-      },
-      {
-        name: 'opus encoding / synthesis',
-        ratio: opusMs / engineMs,
-        target: '<= 0.3',
-        pass: opusMs / engineMs <= 0.3,
-        detail: `${opusMs.toFixed(0)} ms vs ${engineMs.toFixed(0)} ms`,
-      },
-    ];
+  const samples = { engine: [] as number[], server: [] as number[], mp3: [] as number[], opus: [] as number[], first: [] as number[], full: [] as number[] };
+  const throughput = { one: [] as number[], four: [] as number[] };
+  try {
+    for (let round = -1; round < ROUNDS; round++) {
+      const results = {
+        engine: await engineAlone(),
+        server: (await speak(server.url, PARAGRAPH, 'wav')).total,
+        mp3: await encode('mp3'),
+        opus: await encode('opus'),
+      };
+      const ten = await speak(server.url, TEN_SENTENCES, 'mp3');
+      if (round < 0) continue; // warm-up round
+      for (const key of ['engine', 'server', 'mp3', 'opus'] as const) samples[key].push(results[key]);
+      samples.first.push(ten.firstByte);
+      samples.full.push(ten.total);
+      if (round < 3) {
+        throughput.one.push(perClient / ((await clients(1)) / 1000));
+        throughput.four.push((4 * perClient) / ((await clients(4)) / 1000));
+      }
+    }
   } finally {
+    agent.destroy();
     await server.stop();
     await renderer.close();
   }
+
+  const m = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)])) as Record<keyof typeof samples, number>;
+  const t1 = median(throughput.one);
+  const t4 = median(throughput.four);
+  const result = (name: string, ratio: number, target: string, pass: boolean, detail: string): BenchResult => ({ name, ratio, target, pass, detail });
+  return [
+    result('server end-to-end (wav) / engine alone', m.server / m.engine, '<= 1.2', m.server / m.engine <= 1.2,
+      `${m.server.toFixed(0)} ms vs ${m.engine.toFixed(0)} ms for ${audioSeconds.toFixed(1)} s of audio`),
+    result('time to first byte / full synthesis (10 sentences, mp3)', m.first / m.full, '<= 0.15', m.first / m.full <= 0.15,
+      `${m.first.toFixed(0)} ms vs ${m.full.toFixed(0)} ms`),
+    result('throughput, 4 concurrent clients / 1 client', t4 / t1, '>= 1.6', t4 / t1 >= 1.6,
+      `${t4.toFixed(2)} vs ${t1.toFixed(2)} requests/s (paragraph, wav)`),
+    result('mp3 encoding / synthesis', m.mp3 / m.engine, '<= 0.3', m.mp3 / m.engine <= 0.3, `${m.mp3.toFixed(0)} ms vs ${m.engine.toFixed(0)} ms`),
+    result('opus encoding / synthesis', m.opus / m.engine, '<= 0.3', m.opus / m.engine <= 0.3, `${m.opus.toFixed(0)} ms vs ${m.engine.toFixed(0)} ms`),
+  ];
 }

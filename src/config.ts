@@ -51,7 +51,7 @@ export function defaultConfig(): Config {
     opusBitrate: 32,
     aacBitrate: 64,
     sentenceMaxChars: 400,
-    firstSentenceMaxChars: 150,
+    firstSentenceMaxChars: 80,
   };
 }
 

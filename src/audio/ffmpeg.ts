@@ -105,15 +105,16 @@ export class FfmpegPipe {
   }
 }
 
+/** `format`, `sampleRate` and `channels` describe the input, as ffmpeg's options before `-i` do. */
 export interface DecodeOptions {
-  /** Input container/format for inputs ffmpeg cannot probe, e.g. 's16le'. */
+  /** Input format for inputs ffmpeg cannot probe, e.g. 's16le'. */
   format?: string;
-  /** Sample rate of raw input (with `format`); ffmpeg would assume 44100. */
-  inputSampleRate?: number;
-  /** Channel count of raw input (with `format`). */
-  inputChannels?: number;
-  /** Resample the output to this rate; by default the decoder's own rate is kept. */
+  /** Sample rate of raw input (only with `format`; ffmpeg would assume 44100). */
   sampleRate?: number;
+  /** Channel count of raw input (only with `format`). */
+  channels?: number;
+  /** Resample the decoded audio to this rate; by default the decoder's own rate is kept. */
+  outputSampleRate?: number;
 }
 
 export interface DecodedAudio {
@@ -137,11 +138,13 @@ export async function decodeToPcm(bytes: Uint8Array, opts: DecodeOptions = {}): 
     const input = join(dir, 'input');
     await writeFile(input, bytes);
     const args = ['-hide_banner', '-nostdin', '-loglevel', 'info'];
-    if (opts.format) args.push('-f', opts.format);
-    if (opts.inputSampleRate) args.push('-ar', String(opts.inputSampleRate));
-    if (opts.inputChannels) args.push('-ac', String(opts.inputChannels));
+    if (opts.format) {
+      args.push('-f', opts.format);
+      if (opts.sampleRate) args.push('-ar', String(opts.sampleRate));
+      if (opts.channels) args.push('-ac', String(opts.channels));
+    }
     args.push('-i', input, '-map', '0:a:0', '-f', 's16le', '-ac', '1');
-    if (opts.sampleRate) args.push('-ar', String(opts.sampleRate));
+    if (opts.outputSampleRate) args.push('-ar', String(opts.outputSampleRate));
     args.push('pipe:1');
     const ffmpeg = new FfmpegPipe(args);
     const out = await ffmpeg.finish();

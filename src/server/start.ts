@@ -27,7 +27,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const app = await buildApp({ config, logger, engines, library, speech, metrics });
 
   const started = performance.now();
-  await renderer.warmUp(engines.filter((e) => e.available()).map((e) => e.id));
+  await Promise.all([renderer.warmUp(engines.filter((e) => e.available()).map((e) => e.id)), speech.warmUpEncoders()]);
   logger.info({ ms: Math.round(performance.now() - started), threads: renderer.threads }, 'engines warmed up');
 
   const address = await app.listen({ host: config.host, port: config.port });

@@ -1,5 +1,5 @@
 import { createEncoder, type AudioEncoder } from '../audio/encoders/index.js';
-import type { AudioFormat } from '../audio/formats.js';
+import { AUDIO_FORMATS, type AudioFormat } from '../audio/formats.js';
 import { OUTPUT_SAMPLE_RATE } from '../audio/pcm.js';
 import type { Config } from '../config.js';
 import type { Renderer } from '../engines/renderer.js';
@@ -31,6 +31,9 @@ export interface SpeechObserver {
   pieceRendered?(engine: string): void;
   finished?(engine: string, format: AudioFormat, audioSeconds: number, completed: boolean): void;
 }
+
+/** Half a second of output audio per encoder call. */
+const ENCODE_SLICE = OUTPUT_SAMPLE_RATE / 2;
 
 type SpeechSettings = Pick<
   Config,
@@ -116,8 +119,11 @@ export class SpeechService {
           stats.pieces = i + 1;
           stats.samples = samples;
         }
-        const bytes = await encoder.write(pcm);
-        if (bytes.length > 0) yield bytes;
+        // Encode in slices so the first bytes of a long piece leave without waiting for all of it.
+        for (let at = 0; at < pcm.length; at += ENCODE_SLICE) {
+          const bytes = await encoder.write(pcm.subarray(at, at + ENCODE_SLICE));
+          if (bytes.length > 0) yield bytes;
+        }
       }
       const tail = await encoder.end();
       if (tail.length > 0) yield tail;
@@ -126,6 +132,20 @@ export class SpeechService {
       encoder?.close();
       admission.release();
       this.observer.finished?.(request.voice.voice.engine, request.format, samples / OUTPUT_SAMPLE_RATE, completed);
+    }
+  }
+
+  /** Compiles and exercises every encoder once, so the first request of each format is not slow. */
+  async warmUpEncoders(): Promise<void> {
+    const tone = new Int16Array(OUTPUT_SAMPLE_RATE / 2).map((_, i) => Math.round(8000 * Math.sin(i / 10)));
+    for (const format of AUDIO_FORMATS) {
+      const encoder = await createEncoder(format, { sampleRate: OUTPUT_SAMPLE_RATE, bitrate: this.bitrate(format) });
+      try {
+        await encoder.write(tone);
+        await encoder.end();
+      } finally {
+        encoder.close();
+      }
     }
   }
 

@@ -150,7 +150,7 @@ describe('splitSentences', () => {
   });
 
   it('limits the first piece to firstMaxChars at a clause boundary, and only the first', () => {
-    const pieces = split(`${LONG_SENTENCE} ${LONG_SENTENCE}`);
+    const pieces = split(`${LONG_SENTENCE} ${LONG_SENTENCE}`, { firstMaxChars: 150 });
     assert.equal(
       pieces[0],
       'The committee met on Tuesday to review the budget, which had grown considerably over the past year; members raised concerns about staffing,',

@@ -6,14 +6,14 @@
 export interface SplitOptions {
   /** Longest piece, in UTF-16 code units (default 400). */
   maxChars?: number;
-  /** Longest first piece (default 150): a long first sentence is cut at a clause boundary. */
+  /** Longest first piece (default 80): a long first sentence is cut at a clause boundary. */
   firstMaxChars?: number;
   /** BCP 47 locale for the segmenter (default 'en'). */
   locale?: string;
 }
 
 const DEFAULT_MAX_CHARS = 400;
-const DEFAULT_FIRST_MAX_CHARS = 150;
+const DEFAULT_FIRST_MAX_CHARS = 80;
 
 // Abbreviations that precede a name or word and are never meant to end the sentence.
 const TITLE_ABBREVIATION =

@@ -20,6 +20,8 @@ export class AacEncoder implements AudioEncoder {
     const kbps = Math.max(8, Math.round(bitrate / 1000));
     this.#ffmpeg = new FfmpegPipe([
       '-hide_banner', '-loglevel', 'error',
+      // Raw PCM needs no probing; by default ffmpeg would sit on ~2 s of input first.
+      '-probesize', '32', '-analyzeduration', '0',
       '-f', 's16le', '-ar', String(sampleRate), '-ac', '1', '-i', 'pipe:0',
       '-c:a', 'aac', '-b:a', `${kbps}k`, '-f', 'adts', 'pipe:1',
     ]);

@@ -240,7 +240,7 @@ describe('pcm encoder', () => {
     const { bytes, chunks } = await encodeFormat('pcm', input);
     assert.equal(bytes.length, 2 * LENGTH);
     assert.equal(chunks[chunks.length - 1]!.length, 0);
-    const decoded = await decodeToPcm(bytes, { format: 's16le', inputSampleRate: RATE, inputChannels: 1 });
+    const decoded = await decodeToPcm(bytes, { format: 's16le', sampleRate: RATE, channels: 1 });
     assert.deepEqual([decoded.codec, decoded.sampleRate, decoded.channels], ['pcm_s16le', RATE, 1]);
     assertSamplesEqual(decoded.pcm, input);
   });
@@ -262,7 +262,8 @@ describe('flac encoder', () => {
 describe('mp3 encoder', () => {
   it('produces one continuous stream of MPEG frames with the right duration', async () => {
     const input = testSignal();
-    const { bytes } = await encodeFormat('mp3', input);
+    const { bytes, chunks } = await encodeFormat('mp3', input);
+    assert.ok(chunks[2]!.length > 0, 'frames go out while streaming');
     // The frame walk fails on an ID3 tag anywhere, and a Xing/Info tag would be a frame of its own.
     const { frames, sampleRate, xingFrames } = countMp3Frames(bytes);
     assert.equal(xingFrames, 0, 'Xing/Info frames');
@@ -296,6 +297,21 @@ describe('aac encoder', () => {
     const { lag, r } = bestLag(input, decoded.pcm, 500, 1600);
     assert.ok(r > 0.95, `correlation ${r.toFixed(3)} at lag ${lag}`);
     assert.equal(lag, 1024, 'priming delay');
+  });
+
+  it('hands out frames while the stream is still open', async () => {
+    const encoder = await createEncoder('aac', { sampleRate: RATE });
+    try {
+      let bytes = (await encoder.write(testSignal(RATE))).length;
+      // No more input: ffmpeg must not hold the first second back (e.g. to probe the input).
+      for (let i = 0; i < 100 && bytes === 0; i++) {
+        await sleep(20);
+        bytes += (await encoder.write(new Int16Array(0))).length;
+      }
+      assert.ok(bytes > 0, 'no AAC frames before end()');
+    } finally {
+      encoder.close();
+    }
   });
 
   it('close() mid-stream kills ffmpeg without unhandled errors', async () => {
@@ -403,7 +419,7 @@ describe('opus encoder', () => {
     assert.equal(decoded.pcm.length, 2 * LENGTH, 'pre-skip and end trimming give back exactly the input duration');
     assertAudible(input, decoded);
     assert.ok(correlation(input, decoded.pcm, 0, 2) > 0.8, 'decoded waveform follows the input');
-    const at24k = await decodeToPcm(bytes, { sampleRate: RATE });
+    const at24k = await decodeToPcm(bytes, { outputSampleRate: RATE });
     assert.equal(at24k.sampleRate, RATE);
     assert.ok(Math.abs(at24k.pcm.length - LENGTH) <= 2, `${at24k.pcm.length} samples at 24 kHz`);
   });
@@ -446,8 +462,8 @@ describe('all encoders', () => {
     for (const { format, input, bytes } of results) {
       const decoded =
         format === 'pcm'
-          ? await decodeToPcm(bytes, { format: 's16le', inputSampleRate: RATE, inputChannels: 1 })
-          : await decodeToPcm(bytes, { sampleRate: RATE });
+          ? await decodeToPcm(bytes, { format: 's16le', sampleRate: RATE, channels: 1 })
+          : await decodeToPcm(bytes, { outputSampleRate: RATE });
       if (format === 'pcm' || format === 'wav' || format === 'flac') {
         assertSamplesEqual(decoded.pcm, input);
         continue;
@@ -473,6 +489,35 @@ describe('all encoders', () => {
 });
 
 describe('decodeToPcm', () => {
+  it('reports the source channels and rate, downmixes and resamples on request', async () => {
+    // 1 s of 44.1 kHz stereo WAV, left and right in opposite phase except for a common tone.
+    const frames = 44100;
+    const wav = Buffer.alloc(44 + frames * 4);
+    wav.write('RIFF', 0, 'latin1');
+    wav.writeUInt32LE(36 + frames * 4, 4);
+    wav.write('WAVEfmt ', 8, 'latin1');
+    wav.writeUInt32LE(16, 16);
+    wav.writeUInt16LE(1, 20);
+    wav.writeUInt16LE(2, 22);
+    wav.writeUInt32LE(44100, 24);
+    wav.writeUInt32LE(44100 * 4, 28);
+    wav.writeUInt16LE(4, 32);
+    wav.writeUInt16LE(16, 34);
+    wav.write('data', 36, 'latin1');
+    wav.writeUInt32LE(frames * 4, 40);
+    for (let i = 0; i < frames; i++) {
+      const common = Math.round(8000 * Math.sin((2 * Math.PI * 300 * i) / 44100));
+      wav.writeInt16LE(common + 4000, 44 + i * 4);
+      wav.writeInt16LE(common - 4000, 46 + i * 4);
+    }
+    const native = await decodeToPcm(wav);
+    assert.deepEqual([native.codec, native.sampleRate, native.channels, native.pcm.length], ['pcm_s16le', 44100, 2, frames]);
+    assert.ok(Math.abs(native.pcm[1000]! - Math.round(8000 * Math.sin((2 * Math.PI * 300 * 1000) / 44100))) <= 1, 'mono is the mean');
+    const resampled = await decodeToPcm(wav, { outputSampleRate: RATE });
+    assert.deepEqual([resampled.sampleRate, resampled.channels], [RATE, 2]);
+    assert.ok(Math.abs(resampled.pcm.length - RATE) <= 2, `${resampled.pcm.length} samples`);
+  });
+
   it('rejects undecodable input with ffmpeg’s message', async () => {
     await assert.rejects(decodeToPcm(new TextEncoder().encode('this is not audio at all')), /ffmpeg failed.*Invalid data/s);
   });

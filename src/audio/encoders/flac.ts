@@ -7,29 +7,35 @@ type Flac = libFactory.Flac;
 /** libFLAC's default trade-off; higher levels cost much more time for ~1-2 % smaller files. */
 const COMPRESSION_LEVEL = 5;
 
+function loadVariant(): Flac {
+  // The emscripten loader prefers fetch() + instantiateStreaming whenever they
+  // exist, which fails for a file path in Node 18+. Hiding instantiateStreaming
+  // for this synchronous load makes it read the .wasm file from disk instead.
+  const wasm: object = Reflect.get(globalThis, 'WebAssembly');
+  const streaming: unknown = Reflect.get(wasm, 'instantiateStreaming');
+  if (!Reflect.set(wasm, 'instantiateStreaming', undefined)) {
+    return libFactory('release'); // asm.js: no trick needed, but ~2.5× slower
+  }
+  try {
+    return libFactory('release.wasm');
+  } finally {
+    Reflect.set(wasm, 'instantiateStreaming', streaming);
+  }
+}
+
 /**
  * One libFLAC (WASM) instance per process; each stream gets its own encoder
  * handle in it, and the calls are synchronous, so streams never interleave.
  */
 let library: Promise<Flac> | undefined;
+
 function loadFlac(): Promise<Flac> {
   library ??= new Promise<Flac>((resolve) => {
-    // The emscripten loader prefers fetch() + instantiateStreaming whenever they
-    // exist, which fails for a file path in Node 18+. Hiding instantiateStreaming
-    // for the synchronous load makes it read the .wasm file from disk instead.
-    // (The asm.js variant needs no trick but is ~2.5× slower.)
-    const wasm: object = Reflect.get(globalThis, 'WebAssembly');
-    const streaming: unknown = Reflect.get(wasm, 'instantiateStreaming');
-    let flac: Flac;
-    try {
-      Reflect.set(wasm, 'instantiateStreaming', undefined);
-      flac = libFactory('release.wasm');
-    } finally {
-      Reflect.set(wasm, 'instantiateStreaming', streaming);
-    }
+    const flac = loadVariant();
     if (flac.isReady()) resolve(flac);
     else flac.on('ready', () => resolve(flac));
   });
+  library.catch(() => (library = undefined)); // a failed load is retried next time
   return library;
 }
 
