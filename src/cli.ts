@@ -16,7 +16,8 @@ import { VoiceLibrary } from './voices/library.js';
 
 /** Flags every command shares with the server: they override env and config file. */
 const SHARED: readonly ConfigKey[] = ['dataDir', 'logLevel', 'logDir'];
-const SERVE: readonly ConfigKey[] = ['host', 'port', 'workers', 'maxQueue', 'maxInputChars', 'defaultVoice', 'apiKeys'];
+/** `serve` takes every setting as a flag. */
+const SERVE: readonly ConfigKey[] = (Object.keys(SETTINGS) as ConfigKey[]).filter((k) => !SHARED.includes(k));
 
 function addConfigFlags(command: Command, keys: readonly ConfigKey[]): Command {
   command.option('-c, --config <file>', 'JSON config file (env LITETTS_CONFIG)');
