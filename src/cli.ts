@@ -1,5 +1,4 @@
 import { createWriteStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
@@ -7,12 +6,11 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { AUDIO_FORMATS, isAudioFormat, type AudioFormat } from './audio/formats.js';
 import { ConfigError, SETTINGS, kebab, loadConfig, type Config, type ConfigKey } from './config.js';
 import { engineInfos } from './engines/index.js';
-import { ESPEAK_OPENAI_ALIASES } from './engines/espeak/index.js';
 import { InProcessRenderer } from './engines/renderer.js';
 import { ApiError } from './server/errors.js';
-import { startServer } from './server/start.js';
 import { SpeechService } from './speech/speech.js';
-import { VoiceLibrary } from './voices/library.js';
+import { openLibrary } from './voices/open.js';
+import { addVoiceCommands } from './cli/voices.js';
 
 /** Flags every command shares with the server: they override env and config file. */
 const SHARED: readonly ConfigKey[] = ['dataDir', 'logLevel', 'logDir'];
@@ -52,6 +50,8 @@ export function buildCli(): Command {
   addConfigFlags(program.command('serve').description('start the HTTP server (what `npm start` runs)'), [...SHARED, ...SERVE]).action(
     async (options: Record<string, unknown>) => {
       const config = configFrom(options, [...SHARED, ...SERVE]);
+      // Loaded here so that `--help` and the other commands do not pay for the whole server.
+      const { startServer } = await import('./server/start.js');
       const server = await startServer(config);
       const stop = (signal: string) => {
         server.logger.info({ signal }, 'shutting down');
@@ -79,9 +79,14 @@ export function buildCli(): Command {
     const fromName = extname(output).slice(1).replace('ogg', 'opus');
     const format: AudioFormat = (options.format as AudioFormat | undefined) ?? (isAudioFormat(fromName) ? fromName : 'mp3');
     const engines = engineInfos();
-    const library = new VoiceLibrary(engines, { ...ESPEAK_OPENAI_ALIASES, ...config.voiceAliases });
+    const { library, catalog } = openLibrary(config, engines);
     const voiceName = (options.voice as string | undefined) ?? config.defaultVoice ?? engines[0]!.builtinVoices()[0]!.name;
-    const voice = library.resolve(voiceName);
+    let voice;
+    try {
+      voice = library.resolve(voiceName);
+    } finally {
+      catalog.close();
+    }
     const renderer = new InProcessRenderer();
     const speech = new SpeechService(renderer, { ...config, maxQueue: 0 });
     const pieces = speech.pieces(text);
@@ -93,31 +98,24 @@ export function buildCli(): Command {
     if (output !== '-') process.stderr.write(`wrote ${output || `speech.${format === 'opus' ? 'ogg' : format}`} (${voice.voice.name}, ${format})\n`);
   });
 
-  const voices = program.command('voices').description('work with the voice library');
-  addConfigFlags(
-    voices.command('list').description('list voices').option('--engine <engine>', 'only voices of this engine').option('--json', 'print JSON'),
-    SHARED,
-  ).action(async (options: Record<string, unknown>) => {
-    const config = configFrom({ logLevel: 'silent', ...options }, SHARED);
-    const engines = engineInfos();
-    const library = new VoiceLibrary(engines, { ...ESPEAK_OPENAI_ALIASES, ...config.voiceAliases });
-    const list = library.list(options.engine ? { engine: String(options.engine) } : {});
-    if (options.json) {
-      process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
-      return;
-    }
-    for (const v of list) {
-      process.stdout.write(`${v.name.padEnd(28)} ${v.engine.padEnd(7)} ${v.kind.padEnd(9)} ${v.language.padEnd(6)} ${(v.gender ?? '-').padEnd(6)} ${v.description}\n`);
-    }
-  });
+  addVoiceCommands(
+    program.command('voices').description('work with the voice library (safe while a server runs on the same data directory)'),
+    (command) => addConfigFlags(command, SHARED),
+    (options) => configFrom({ logLevel: 'silent', ...options }, SHARED),
+  );
   return program;
 }
 
 export async function main(argv: readonly string[]): Promise<void> {
+  // `litetts voices list | head` closes the pipe early: that is not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   try {
     await buildCli().parseAsync(argv as string[]);
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof ApiError) {
+    if (error instanceof ConfigError || error instanceof ApiError || error instanceof Error) {
       process.stderr.write(`litetts: ${error.message}\n`);
       process.exit(2);
     }

@@ -28,6 +28,12 @@ const schema = z
     aacBitrate: z.number().int().min(16).max(320),
     sentenceMaxChars: z.number().int().min(20).max(5000),
     firstSentenceMaxChars: z.number().int().min(10).max(5000),
+    temporaryTtlSeconds: z.number().int().min(1),
+    maxTtlSeconds: z.number().int().min(1),
+    cleanupIntervalSeconds: z.number().int().min(1),
+    maxUploadMb: z.number().int().min(1).max(4096),
+    voiceCacheMb: z.number().int().min(1).max(65536),
+    audioCacheMb: z.number().int().min(0).max(65536),
   })
   .strict();
 
@@ -52,6 +58,12 @@ export function defaultConfig(): Config {
     aacBitrate: 64,
     sentenceMaxChars: 400,
     firstSentenceMaxChars: 80,
+    temporaryTtlSeconds: 24 * 3600,
+    maxTtlSeconds: 30 * 24 * 3600,
+    cleanupIntervalSeconds: 3600,
+    maxUploadMb: 100,
+    voiceCacheMb: 256,
+    audioCacheMb: 64,
   };
 }
 
@@ -75,6 +87,12 @@ export const SETTINGS: Readonly<Record<ConfigKey, { env: string; kind: Kind; hel
   aacBitrate: { env: 'LITETTS_AAC_BITRATE', kind: 'int', help: 'aac bitrate, kbit/s' },
   sentenceMaxChars: { env: 'LITETTS_SENTENCE_MAX_CHARS', kind: 'int', help: 'longest text piece synthesised at once' },
   firstSentenceMaxChars: { env: 'LITETTS_FIRST_SENTENCE_MAX_CHARS', kind: 'int', help: 'longest first piece (keeps time to first audio low)' },
+  temporaryTtlSeconds: { env: 'LITETTS_TEMPORARY_TTL_SECONDS', kind: 'int', help: 'lifetime of a temporary voice unless the request sets ttl_seconds' },
+  maxTtlSeconds: { env: 'LITETTS_MAX_TTL_SECONDS', kind: 'int', help: 'longest ttl_seconds a request may ask for' },
+  cleanupIntervalSeconds: { env: 'LITETTS_CLEANUP_INTERVAL_SECONDS', kind: 'int', help: 'how often expired temporary voices are swept' },
+  maxUploadMb: { env: 'LITETTS_MAX_UPLOAD_MB', kind: 'int', help: 'largest accepted upload (voice import, reference audio), MiB' },
+  voiceCacheMb: { env: 'LITETTS_VOICE_CACHE_MB', kind: 'int', help: 'memory for decoded voice data, MiB (least recently used go first)' },
+  audioCacheMb: { env: 'LITETTS_AUDIO_CACHE_MB', kind: 'int', help: 'memory for synthesised audio of repeated requests, MiB (0 = off)' },
 };
 
 export class ConfigError extends Error {
@@ -105,16 +123,16 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   for (const [key, setting] of Object.entries(SETTINGS) as [ConfigKey, (typeof SETTINGS)[ConfigKey]][]) {
     const raw = env[setting.env];
     if (raw !== undefined && raw !== '') {
-      merged[key] = parseText(raw, setting.kind, `${setting.env}`);
       origin[key] = `environment variable ${setting.env}`;
+      merged[key] = parseText(raw, setting.kind, key, origin[key]);
     }
   }
   for (const [key, value] of Object.entries(sources.flags ?? {})) {
     if (value === undefined) continue;
     const setting = SETTINGS[key as ConfigKey];
     if (!setting) throw new ConfigError(`Unknown setting '${key}'`);
-    merged[key] = typeof value === 'string' ? parseText(value, setting.kind, `--${kebab(key)}`) : value;
     origin[key] = `flag --${kebab(key)}`;
+    merged[key] = typeof value === 'string' ? parseText(value, setting.kind, key, origin[key]) : value;
   }
 
   const result = schema.safeParse(merged);
@@ -125,8 +143,17 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     throw new ConfigError(`Invalid setting '${key}' (from ${from}): ${issue.message}`);
   }
   const config = result.data;
+  if (config.temporaryTtlSeconds > config.maxTtlSeconds) {
+    throw new ConfigError(
+      `Invalid setting 'temporaryTtlSeconds' (from ${origin.temporaryTtlSeconds ?? 'default'}): ` +
+        `must not exceed maxTtlSeconds (${config.maxTtlSeconds}, from ${origin.maxTtlSeconds ?? 'default'})`,
+    );
+  }
   if (config.firstSentenceMaxChars > config.sentenceMaxChars) {
-    throw new ConfigError(`Invalid setting 'firstSentenceMaxChars': must not exceed sentenceMaxChars (${config.sentenceMaxChars})`);
+    throw new ConfigError(
+      `Invalid setting 'firstSentenceMaxChars' (from ${origin.firstSentenceMaxChars ?? 'default'}): ` +
+        `must not exceed sentenceMaxChars (${config.sentenceMaxChars}, from ${origin.sentenceMaxChars ?? 'default'})`,
+    );
   }
   return { ...config, dataDir: resolve(config.dataDir), logDir: config.logDir === null ? null : resolve(config.logDir) };
 }
@@ -151,15 +178,17 @@ function readConfigFile(path: string): Record<string, unknown> {
 }
 
 /** Reads a setting given as text (env or flag); wrong text keeps its raw form so validation names it. */
-function parseText(raw: string, kind: Kind, source: string): unknown {
+function parseText(raw: string, kind: Kind, key: string, from: string): unknown {
+  const source = `setting '${key}' (from ${from})`;
   switch (kind) {
     case 'string':
       return raw;
     case 'nullable-string':
       return raw === 'null' || raw === 'none' ? null : raw;
     case 'int': {
-      const n = Number(raw.trim());
-      if (!Number.isInteger(n)) throw new ConfigError(`Invalid value for ${source}: '${raw}' is not a whole number`);
+      // Plain decimal digits only: Number() would read '' or ' ' as 0 and '0x10' as 16.
+      const n = /^\s*[+-]?\d+\s*$/.test(raw) ? Number(raw) : NaN;
+      if (!Number.isSafeInteger(n)) throw new ConfigError(`Invalid value for ${source}: '${raw}' is not a whole number`);
       return n;
     }
     case 'list':

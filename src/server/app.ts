@@ -1,5 +1,6 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import multipart from '@fastify/multipart';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import type { EngineInfo } from '../engines/index.js';
@@ -9,6 +10,7 @@ import type { VoiceLibrary } from '../voices/library.js';
 import { installAuth } from './auth.js';
 import { installErrorHandling } from './error-handler.js';
 import type { Metrics } from './metrics.js';
+import { analyzeRoutes } from './routes/analyze.js';
 import { healthRoutes } from './routes/health.js';
 import { modelRoutes } from './routes/models.js';
 import { speechRoutes } from './routes/speech.js';
@@ -62,9 +64,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(multipart, { limits: { fileSize: deps.config.maxUploadMb * 1024 * 1024 } });
 
   speechRoutes(app, { library: deps.library, speech: deps.speech, maxInputChars: deps.config.maxInputChars });
-  voiceRoutes(app, deps.library);
+  voiceRoutes(app, deps.library, deps.config.maxUploadMb * 1024 * 1024);
+  analyzeRoutes(app, deps.config.maxUploadMb * 1024 * 1024);
   modelRoutes(app, deps.engines);
   healthRoutes(app, { engines: deps.engines, library: deps.library, metrics: deps.metrics });
   return app;

@@ -61,6 +61,8 @@ function frameworkError(error: FastifyError, bodyLimit: number): ApiError | null
   if (error instanceof SyntaxError || (error.statusCode === 400 && /JSON/i.test(error.message))) {
     return errors.invalidJson(error.message);
   }
+  if (error.statusCode === 413) return errors.payloadTooLarge(bodyLimit);
+  if (error.statusCode === 415) return errors.unsupportedMediaType(String(error.message));
   if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
     return new ApiError(error.statusCode, 'invalid_request', error.message);
   }

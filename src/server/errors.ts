@@ -71,6 +71,13 @@ export const errors = {
     ),
   voiceNotFound: (name: string, param = 'voice') =>
     new ApiError(404, 'voice_not_found', `Voice '${name}' does not exist`, param),
+  nameTaken: (name: string, kind: string, param = 'name') =>
+    new ApiError(409, 'voice_name_taken', `The name '${name}' is already taken by a ${kind} voice (names compare case-insensitively)`, param),
+  builtinReadOnly: (name: string, verb: string) =>
+    new ApiError(409, 'builtin_voice', `'${name}' is a builtin voice and cannot be ${verb}`, 'name'),
+  wrongKind: (message: string) => new ApiError(409, 'wrong_voice_kind', message, 'name'),
+  sessionMismatch: (message: string) => new ApiError(404, 'session_mismatch', message, 'session_id'),
+  invalidVoiceFile: (detail: string) => new ApiError(400, 'invalid_voice_file', `Cannot import voice file: ${detail}`, 'file'),
   routeNotFound: (method: string, url: string) =>
     new ApiError(404, 'not_found', `No route for ${method} ${url}`),
   unauthorized: () =>

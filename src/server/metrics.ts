@@ -35,6 +35,11 @@ export class Metrics implements SpeechObserver {
     help: 'Speech requests refused with 503 because the queue was full',
     registers: [this.registry],
   });
+  readonly audioCacheHits = new Counter({
+    name: 'litetts_speech_cache_hits_total',
+    help: 'Speech requests answered from the synthesised-audio cache',
+    registers: [this.registry],
+  });
   readonly activeRequests = new Gauge({
     name: 'litetts_speech_active_requests',
     help: 'Speech requests being served or waiting',
@@ -55,6 +60,10 @@ export class Metrics implements SpeechObserver {
 
   rejected(): void {
     this.rejectedRequests.inc();
+  }
+
+  cacheHit(): void {
+    this.audioCacheHits.inc();
   }
 
   pieceRendered(engine: string): void {

@@ -31,6 +31,7 @@ const VOICE: ResolvedVoice = {
     source: 'builtin', created_at: '', expires_at: null, session_id: null, available: true,
   },
   data: { engine: 'espeak', base: 'en-us', variant: null, pitch: 50, range: 50, rate: 175, volume: 100 },
+  hash: 'test-voice',
 };
 
 const SETTINGS = { maxQueue: 1, mp3Bitrate: 64, opusBitrate: 32, aacBitrate: 64, sentenceMaxChars: 400, firstSentenceMaxChars: 80 };
@@ -100,6 +101,31 @@ describe('SpeechService', () => {
     };
     const service = new SpeechService(renderer, SETTINGS);
     await assert.rejects(collect(service.stream({ pieces: ['A.'], voice: VOICE, speed: 1, format: 'wav' }, service.admit())), /engine exploded/);
+    assert.equal(service.activeRequests, 0);
+  });
+
+  test('the audio cache answers repeats, keyed by voice content; aborted streams are not cached', async () => {
+    const renderer = new FakeRenderer();
+    const hits: number[] = [];
+    const service = new SpeechService(renderer, { ...SETTINGS, audioCacheMb: 4 }, { cacheHit: () => hits.push(1) });
+    const request = { pieces: ['One.', 'Two.'], voice: VOICE, speed: 1, format: 'wav' as const };
+    const first = await collect(service.stream(request, service.admit()));
+    const second = await collect(service.stream(request, service.admit()));
+    assert.deepEqual(second, first);
+    assert.equal(renderer.started.length, 2, 'the repeat was not rendered again');
+    assert.equal(hits.length, 1);
+    await collect(service.stream({ ...request, voice: { ...VOICE, hash: 'changed-voice' } }, service.admit()));
+    assert.equal(renderer.started.length, 4, 'changed voice data is a different key');
+    await collect(service.stream({ ...request, speed: 2 }, service.admit()));
+    assert.equal(renderer.started.length, 6, 'so is a different speed');
+    const controller = new AbortController();
+    const aborted = service.stream({ ...request, pieces: ['Three.', 'Four.'], signal: controller.signal }, service.admit());
+    await aborted.next();
+    controller.abort();
+    for await (const _ of aborted);
+    const again = renderer.started.length;
+    await collect(service.stream({ ...request, pieces: ['Three.', 'Four.'] }, service.admit()));
+    assert.ok(renderer.started.length > again, 'an aborted response was not cached');
     assert.equal(service.activeRequests, 0);
   });
 

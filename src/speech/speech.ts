@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { createEncoder, type AudioEncoder } from '../audio/encoders/index.js';
 import { AUDIO_FORMATS, type AudioFormat } from '../audio/formats.js';
 import { OUTPUT_SAMPLE_RATE } from '../audio/pcm.js';
@@ -16,11 +18,8 @@ export interface SpeechRequest {
   format: AudioFormat;
   /** Aborted when the client goes away: no further pieces are rendered. */
   signal?: AbortSignal;
-}
-
-export interface SpeechStats {
-  pieces: number;
-  samples: number;
+  /** The engine's model (file, variant): part of the audio cache key. */
+  model?: string;
 }
 
 /** What the service reports as it works (metrics are kept elsewhere). */
@@ -29,6 +28,7 @@ export interface SpeechObserver {
   released?(active: number): void;
   rejected?(): void;
   pieceRendered?(engine: string): void;
+  cacheHit?(): void;
   finished?(engine: string, format: AudioFormat, audioSeconds: number, completed: boolean): void;
 }
 
@@ -38,7 +38,7 @@ const ENCODE_SLICE = OUTPUT_SAMPLE_RATE / 2;
 type SpeechSettings = Pick<
   Config,
   'maxQueue' | 'mp3Bitrate' | 'opusBitrate' | 'aacBitrate' | 'sentenceMaxChars' | 'firstSentenceMaxChars'
->;
+> & { audioCacheMb?: number };
 
 /**
  * text → pieces → engine (worker threads) → encoder → bytes, streamed piece by
@@ -49,12 +49,20 @@ type SpeechSettings = Pick<
  */
 export class SpeechService {
   private active = 0;
+  /** Whole encoded responses of repeated requests, bounded in bytes; keyed by content (see `stream`). */
+  private readonly cache: LRUCache<string, Uint8Array[]> | null;
+  private readonly maxCachedResponse: number;
 
   constructor(
     private readonly renderer: Renderer,
     private readonly settings: SpeechSettings,
     private readonly observer: SpeechObserver = {},
-  ) {}
+  ) {
+    const bytes = (settings.audioCacheMb ?? 0) * 1024 * 1024;
+    this.cache = bytes > 0 ? new LRUCache<string, Uint8Array[]>({ maxSize: bytes }) : null;
+    // One response may take at most an eighth of the cache, so long texts do not flush it.
+    this.maxCachedResponse = bytes / 8;
+  }
 
   /** Requests being served or waiting for a thread. */
   get activeRequests(): number {
@@ -95,8 +103,39 @@ export class SpeechService {
     });
   }
 
-  /** Encoded audio chunks; the admission is released when the stream ends, however it ends. */
-  async *stream(request: SpeechRequest, admission: Admission, stats?: SpeechStats): AsyncGenerator<Uint8Array> {
+  /**
+   * Encoded audio chunks; the admission is released when the stream ends, however
+   * it ends. A repeated request is answered from the audio cache, whose key holds
+   * the voice's content hash: a deleted or changed voice can never be served from it
+   * (and resolving a deleted voice fails before the cache is asked).
+   */
+  async *stream(request: SpeechRequest, admission: Admission): AsyncGenerator<Uint8Array> {
+    const key = this.cache ? this.cacheKey(request) : '';
+    const cached = this.cache?.get(key);
+    if (cached) {
+      try {
+        this.observer.cacheHit?.();
+        for (const chunk of cached) yield chunk;
+      } finally {
+        admission.release();
+        this.observer.finished?.(request.voice.voice.engine, request.format, 0, true);
+      }
+      return;
+    }
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    const outcome = { completed: false };
+    for await (const chunk of this.synthesize(request, admission, outcome)) {
+      if (this.cache && size <= this.maxCachedResponse) {
+        chunks.push(chunk);
+        size += chunk.length;
+      }
+      yield chunk;
+    }
+    if (this.cache && outcome.completed && size > 0 && size <= this.maxCachedResponse) this.cache.set(key, chunks, { size });
+  }
+
+  private async *synthesize(request: SpeechRequest, admission: Admission, outcome: { completed: boolean }): AsyncGenerator<Uint8Array> {
     const pieces = request.pieces;
     let encoder: AudioEncoder | undefined;
     const render = (i: number): Promise<Int16Array> => {
@@ -105,7 +144,6 @@ export class SpeechService {
       return pending;
     };
     let samples = 0;
-    let completed = false;
     try {
       encoder = await createEncoder(request.format, { sampleRate: OUTPUT_SAMPLE_RATE, bitrate: this.bitrate(request.format) });
       let next = pieces.length > 0 ? render(0) : null;
@@ -115,10 +153,6 @@ export class SpeechService {
         next = i + 1 < pieces.length ? render(i + 1) : null;
         samples += pcm.length;
         this.observer.pieceRendered?.(request.voice.voice.engine);
-        if (stats) {
-          stats.pieces = i + 1;
-          stats.samples = samples;
-        }
         // Encode in slices so the first bytes of a long piece leave without waiting for all of it.
         for (let at = 0; at < pcm.length; at += ENCODE_SLICE) {
           const bytes = await encoder.write(pcm.subarray(at, at + ENCODE_SLICE));
@@ -127,12 +161,28 @@ export class SpeechService {
       }
       const tail = await encoder.end();
       if (tail.length > 0) yield tail;
-      completed = true;
+      outcome.completed = true;
     } finally {
       encoder?.close();
       admission.release();
-      this.observer.finished?.(request.voice.voice.engine, request.format, samples / OUTPUT_SAMPLE_RATE, completed);
+      this.observer.finished?.(request.voice.voice.engine, request.format, samples / OUTPUT_SAMPLE_RATE, outcome.completed);
     }
+  }
+
+  private cacheKey(request: SpeechRequest): string {
+    return createHash('sha256')
+      .update(
+        JSON.stringify([
+          request.voice.voice.engine,
+          request.model ?? '',
+          request.voice.hash,
+          request.pieces,
+          request.speed,
+          request.format,
+          this.bitrate(request.format) ?? 0,
+        ]),
+      )
+      .digest('hex');
   }
 
   /** Compiles and exercises every encoder once, so the first request of each format is not slow. */

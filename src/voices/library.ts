@@ -1,90 +1,450 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import type { BuiltinVoice, EngineId, EngineInfo, VoiceData } from '../engines/index.js';
+import type { Logger } from '../logging.js';
 import { errors } from '../server/errors.js';
-import type { BuiltinVoice, EngineId, EngineInfo } from '../engines/index.js';
+import { CatalogError, contentHash, type StoredKind, type VoiceCatalog, type VoiceRow } from '../store/catalog.js';
+import { BlendError, blendVoices, formatBlendFormula, isBlendFormula, normaliseBlendList, parseBlendFormula, type BlendPart } from './blend.js';
 import { isValidVoiceName, nameKey } from './names.js';
-import type { ResolvedVoice, Voice, VoiceKind } from './voice.js';
+import { deserializeVoiceData, serializeVoiceData, voiceDataSize } from './serialize.js';
+import type { ResolvedVoice, Voice, VoiceKind, VoiceSource } from './voice.js';
 
 /** Builtin voices carry the date of the builtin set rather than a per-start time, so lists are stable. */
 const BUILTIN_CREATED_AT = '2026-11-25T00:00:00.000Z';
-
-/** OpenAI's voice names; a request may use them wherever a voice is expected. */
-export const OPENAI_VOICE_NAMES = ['alloy', 'ash', 'ballad', 'coral', 'echo', 'fable', 'nova', 'onyx', 'sage', 'shimmer', 'verse'] as const;
+const MAX_DESCRIPTION = 1000;
+const SESSION_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export interface VoiceFilter {
-  kind?: VoiceKind | 'all';
+  kind?: VoiceKind | 'all' | 'library';
   engine?: string;
   sessionId?: string;
 }
 
 export type VoiceParam = string | { id: string };
 
+export interface TemporarySettings {
+  /** TTL of a temporary voice when the request names none. */
+  defaultTtlSeconds: number;
+  /** The longest TTL a request may ask for. */
+  maxTtlSeconds: number;
+}
+
+export interface LibraryDeps {
+  engines: readonly EngineInfo[];
+  catalog: VoiceCatalog;
+  /** OpenAI voice names → builtin voices. */
+  aliases: Readonly<Record<string, string>>;
+  temporary: TemporarySettings;
+  logger?: Logger;
+  /** Milliseconds since the epoch; injectable so expiry can be tested without waiting. */
+  clock?: () => number;
+  /** Budget of the decoded-voice cache, in bytes. */
+  dataCacheBytes?: number;
+}
+
+export interface NewVoiceInput {
+  name: string;
+  data: VoiceData;
+  source: Exclude<VoiceSource, 'builtin'>;
+  temporary: boolean;
+  sessionId?: string | undefined;
+  ttlSeconds?: number | undefined;
+  description?: string | undefined;
+  language?: string | undefined;
+  gender?: Voice['gender'] | undefined;
+}
+
+export interface BlendInput {
+  name: string;
+  voices: string | unknown[];
+  temporary?: boolean | undefined;
+  sessionId?: string | undefined;
+  ttlSeconds?: number | undefined;
+  description?: string | undefined;
+}
+
+interface Builtin {
+  voice: Voice;
+  data: VoiceData;
+  hash: string;
+}
+
 /**
- * The voice library as the rest of the server sees it: list, look up and
- * resolve voices by name. Builtin voices come from the engines, read-only.
+ * The voice library: builtin voices from the engines (read-only) and every other
+ * voice from the catalog, the one source of truth. Nothing here is persisted
+ * apart from the catalog; the decoded-voice cache is keyed by content hash, so
+ * it can never hand out a voice that was deleted or changed.
  */
 export class VoiceLibrary {
-  private readonly builtins = new Map<string, { voice: Voice; builtin: BuiltinVoice }>();
+  private readonly builtins = new Map<string, Builtin>();
   private readonly aliases: Map<string, string>;
+  private readonly clock: () => number;
+  private readonly decoded: LRUCache<string, VoiceData>;
 
-  constructor(
-    private readonly engines: readonly EngineInfo[],
-    aliases: Readonly<Record<string, string>>,
-  ) {
-    for (const engine of engines) {
-      for (const builtin of engine.builtinVoices()) {
-        this.builtins.set(nameKey(builtin.name), { voice: builtinRecord(builtin, engine), builtin });
-      }
+  constructor(private readonly deps: LibraryDeps) {
+    for (const engine of deps.engines) {
+      for (const builtin of engine.builtinVoices()) this.builtins.set(nameKey(builtin.name), builtinEntry(builtin, engine));
     }
-    this.aliases = new Map(Object.entries(aliases).map(([k, v]) => [nameKey(k), v]));
+    this.aliases = new Map(Object.entries(deps.aliases).map(([k, v]) => [nameKey(k), v]));
+    this.clock = deps.clock ?? Date.now;
+    this.decoded = new LRUCache<string, VoiceData>({
+      maxSize: deps.dataCacheBytes ?? 64 * 1024 * 1024,
+      sizeCalculation: (data) => voiceDataSize(data),
+    });
   }
 
+  // ——— reading ———
+
+  /** `library` (the default) is builtin and custom voices; temporary ones appear only when asked for. */
   list(filter: VoiceFilter = {}): Voice[] {
-    const kind = filter.kind ?? 'all';
-    if (kind !== 'all' && kind !== 'builtin') return [];
-    if (filter.sessionId !== undefined) return [];
-    return [...this.builtins.values()]
-      .map((b) => refreshAvailability(b.voice, this.engineOf(b.voice.engine)))
-      .filter((v) => filter.engine === undefined || v.engine === filter.engine);
+    const kind = filter.kind ?? 'library';
+    const out: Voice[] = [];
+    const withBuiltins = kind === 'all' || kind === 'library' || kind === 'builtin';
+    if (withBuiltins && filter.sessionId === undefined) {
+      for (const b of this.builtins.values()) if (filter.engine === undefined || b.voice.engine === filter.engine) out.push(this.builtinVoice(b));
+    }
+    if (kind === 'builtin') return out;
+    const stored: StoredKind | undefined = kind === 'library' ? 'custom' : kind === 'all' ? undefined : kind;
+    const rows = this.deps.catalog.list(
+      {
+        ...(stored !== undefined && { kind: stored }),
+        ...(filter.engine !== undefined && { engine: filter.engine }),
+        ...(filter.sessionId !== undefined && { sessionId: filter.sessionId }),
+      },
+      this.clock(),
+    );
+    for (const row of rows) out.push(this.rowVoice(row));
+    return out;
   }
 
   get(name: string): Voice | undefined {
-    const entry = this.builtins.get(nameKey(name));
-    return entry && refreshAvailability(entry.voice, this.engineOf(entry.voice.engine));
+    const builtin = this.builtins.get(nameKey(name));
+    if (builtin) return this.builtinVoice(builtin);
+    const row = this.deps.catalog.get(name, this.clock());
+    return row && this.rowVoice(row);
   }
 
   counts(): { builtin: number; custom: number; temporary: number } {
-    return { builtin: this.builtins.size, custom: 0, temporary: 0 };
+    return { builtin: this.builtins.size, ...this.deps.catalog.counts(this.clock()) };
   }
 
-  /** The voice a speech request names: a voice, `{id}`, or an OpenAI voice name. Throws ApiErrors. */
-  resolve(param: VoiceParam, paramName = 'voice'): ResolvedVoice {
-    const name = (typeof param === 'string' ? param : param.id).trim();
-    if (name.length === 0) throw errors.invalidParam(paramName, `'${paramName}' must name a voice`);
-    const direct = this.builtins.get(nameKey(name));
-    const entry = direct ?? this.aliasTarget(name);
-    if (!entry) throw errors.voiceNotFound(name, paramName);
-    const engine = this.engineOf(entry.voice.engine);
-    if (!engine?.available()) throw errors.engineUnavailable(entry.voice.engine, engine?.installHint ?? '');
-    return { voice: refreshAvailability(entry.voice, engine), data: entry.builtin.data };
-  }
-
-  /** The OpenAI name → voice map in force (configured aliases over each engine's defaults). */
+  /** The OpenAI name → voice map in force. */
   aliasMap(): Record<string, string> {
     return Object.fromEntries(this.aliases);
   }
 
-  private aliasTarget(name: string): { voice: Voice; builtin: BuiltinVoice } | undefined {
-    if (!isValidVoiceName(name)) return undefined;
+  /**
+   * The voice a speech request names: a voice, `{id}`, an OpenAI voice name, or a
+   * blend formula. Throws ApiErrors (404 unknown, 503 engine not installed, 400 bad blend).
+   */
+  resolve(param: VoiceParam, paramName = 'voice'): ResolvedVoice {
+    const text = (typeof param === 'string' ? param : param.id).trim();
+    if (text.length === 0) throw errors.invalidParam(paramName, `'${paramName}' must name a voice`);
+    if (isBlendFormula(text)) {
+      const parts = this.blendParts(() => parseBlendFormula(text), paramName);
+      return this.resolveBlend(parts, paramName);
+    }
+    return this.resolveName(text, paramName);
+  }
+
+  /** A voice's data for download: raw, exactly as stored. */
+  voiceData(name: string): { voice: Voice; data: VoiceData } {
+    const builtin = this.builtins.get(nameKey(name));
+    if (builtin) return { voice: this.builtinVoice(builtin), data: builtin.data };
+    const found = this.deps.catalog.getWithData(name, this.clock());
+    if (!found) throw errors.voiceNotFound(name, 'name');
+    return { voice: this.rowVoice(found.row), data: this.decode(found.row.engine, found.row.contentHash, found.data) };
+  }
+
+  /** Every voice of the given kinds with its data, for export. */
+  *voicesWithData(kind: 'custom' | 'all', engine: EngineId): Generator<{ voice: Voice; data: VoiceData }> {
+    if (kind === 'all') {
+      for (const b of this.builtins.values()) if (b.voice.engine === engine && this.engineAvailable(engine)) yield { voice: this.builtinVoice(b), data: b.data };
+    }
+    const rows = this.deps.catalog.list({ engine, ...(kind === 'custom' && { kind: 'custom' as const }) }, this.clock());
+    for (const row of rows) {
+      const found = this.deps.catalog.getWithData(row.name, this.clock());
+      if (found) yield { voice: this.rowVoice(found.row), data: this.decode(found.row.engine, found.row.contentHash, found.data) };
+    }
+  }
+
+  // ——— writing ———
+
+  create(input: NewVoiceInput): Voice {
+    return this.createMany([input])[0]!;
+  }
+
+  /** Adds voices in one transaction: all of them or, on any conflict, none. */
+  createMany(inputs: readonly NewVoiceInput[]): Voice[] {
+    const now = this.clock();
+    const seen = new Set<string>();
+    const voices = inputs.map((input) => {
+      this.checkNewName(input.name, 'name');
+      if (seen.has(nameKey(input.name))) throw errors.nameTaken(input.name, 'imported');
+      seen.add(nameKey(input.name));
+      if (!input.temporary && input.ttlSeconds !== undefined) {
+        throw errors.invalidParam('ttl_seconds', "'ttl_seconds' applies to temporary voices only");
+      }
+      return {
+        name: input.name,
+        engine: input.data.engine,
+        kind: input.temporary ? ('temporary' as const) : ('custom' as const),
+        language: input.language ?? 'en-us',
+        gender: input.gender ?? null,
+        description: this.checkDescription(input.description ?? ''),
+        source: input.source,
+        expiresAt: input.temporary ? now + this.ttl(input.ttlSeconds) * 1000 : null,
+        sessionId: input.temporary ? (this.checkSession(input.sessionId) ?? randomUUID()) : null,
+        data: serializeVoiceData(input.data),
+      };
+    });
+    // One generated session for a batch of temporary voices, so they can be listed together.
+    const batchSession = voices.find((v) => v.sessionId !== null)?.sessionId ?? null;
+    for (const v of voices) if (v.sessionId !== null && inputs.every((i) => i.sessionId === undefined)) v.sessionId = batchSession;
+    const rows = this.catalogWrite(() => this.deps.catalog.insertAll(voices, now));
+    for (const row of rows) this.log(row.kind === 'temporary' ? 'temporary voice created' : 'voice created', row);
+    return rows.map((row) => this.rowVoice(row));
+  }
+
+  save(name: string, options: { sessionId?: string | undefined; newName?: string | undefined }): { voice: Voice; changed: boolean } {
+    this.refuseBuiltin(name, 'saved');
+    if (options.newName !== undefined) this.checkNewName(options.newName, 'new_name');
+    const { row, changed } = this.catalogWrite(() =>
+      this.deps.catalog.promote(name, { ...(options.sessionId !== undefined && { sessionId: options.sessionId }), ...(options.newName !== undefined && { newName: options.newName }) }, this.clock()),
+    );
+    if (changed) {
+      this.log('temporary voice saved', row, { from: name });
+      if (nameKey(row.name) !== nameKey(name) || row.name !== name) this.log('voice renamed', row, { from: name });
+    }
+    return { voice: this.rowVoice(row), changed };
+  }
+
+  update(name: string, patch: { name?: string | undefined; description?: string | undefined }): Voice {
+    this.refuseBuiltin(name, 'changed');
+    if (patch.name !== undefined) this.checkNewName(patch.name, 'name');
+    const description = patch.description === undefined ? undefined : this.checkDescription(patch.description);
+    const row = this.catalogWrite(() =>
+      this.deps.catalog.updateCustom(name, { ...(patch.name !== undefined && { name: patch.name }), ...(description !== undefined && { description }) }, this.clock()),
+    );
+    if (patch.name !== undefined && patch.name !== name) this.log('voice renamed', row, { from: name });
+    return this.rowVoice(row);
+  }
+
+  delete(name: string, kind: StoredKind, sessionId?: string): Voice {
+    this.refuseBuiltin(name, 'deleted');
+    const row = this.catalogWrite(() => this.deps.catalog.delete(name, kind, sessionId !== undefined ? { sessionId } : {}, this.clock()));
+    this.log(kind === 'temporary' ? 'temporary voice deleted' : 'voice deleted', row);
+    return this.rowVoice(row);
+  }
+
+  /** Removes expired temporary voices now; returns how many. */
+  cleanup(): number {
+    const removed = this.deps.catalog.deleteExpired(this.clock());
+    this.deps.logger?.info({ event: 'voice.cleanup', removed: removed.length }, 'temporary voice cleanup run');
+    if (removed.length > 0) {
+      this.deps.logger?.info(
+        { event: 'voice.expired', count: removed.length, voices: removed.map((r) => ({ name: r.name, session: r.sessionId })) },
+        'temporary voices expired',
+      );
+    }
+    return removed.length;
+  }
+
+  blend(input: BlendInput): Voice {
+    this.checkNewName(input.name, 'name');
+    const parts = this.blendParts(
+      () => (typeof input.voices === 'string' ? parseBlendFormula(input.voices) : normaliseBlendList(input.voices)),
+      'voices',
+    );
+    const resolved = this.resolveBlend(parts, 'voices');
+    const sources = parts.map((p) => this.get(p.voice)!);
+    const genders = new Set(sources.map((v) => v.gender));
+    return this.create({
+      name: input.name,
+      data: resolved.data,
+      source: 'blend',
+      temporary: input.temporary ?? true,
+      sessionId: input.sessionId,
+      ttlSeconds: input.ttlSeconds,
+      description: input.description ?? `Blend of ${formatBlendFormula(parts)}`,
+      language: heaviest(parts, sources).language,
+      gender: genders.size === 1 ? sources[0]!.gender : null,
+    });
+  }
+
+  // ——— internals ———
+
+  private resolveName(name: string, paramName: string): ResolvedVoice {
+    const builtin = this.builtins.get(nameKey(name)) ?? this.aliasTarget(name);
+    if (builtin) {
+      this.requireEngine(builtin.voice.engine);
+      return { voice: this.builtinVoice(builtin), data: builtin.data, hash: builtin.hash };
+    }
+    if (!isValidVoiceName(name)) throw errors.voiceNotFound(name, paramName);
+    const now = this.clock();
+    const row = this.deps.catalog.get(name, now);
+    if (!row) throw errors.voiceNotFound(name, paramName);
+    this.requireEngine(row.engine);
+    let data = this.decoded.get(row.contentHash);
+    if (!data) {
+      // Read by name again: the data must belong to the voice that is live now.
+      const found = this.deps.catalog.getWithData(name, now);
+      if (!found) throw errors.voiceNotFound(name, paramName);
+      data = this.decode(found.row.engine, found.row.contentHash, found.data);
+      return { voice: this.rowVoice(found.row), data, hash: found.row.contentHash };
+    }
+    return { voice: this.rowVoice(row), data, hash: row.contentHash };
+  }
+
+  private resolveBlend(parts: readonly BlendPart[], paramName: string): ResolvedVoice {
+    const resolved = parts.map((p) => ({ ...this.resolveName(p.voice, paramName), weight: p.weight }));
+    let data: VoiceData;
+    try {
+      data = blendVoices(resolved.map((r) => ({ data: r.data, weight: r.weight })));
+    } catch (error) {
+      if (error instanceof BlendError) throw error.code === 'mixed_engines' ? errors.mixedEngines(paramName) : errors.invalidBlend(error.message, paramName);
+      throw error;
+    }
+    const formula = formatBlendFormula(parts);
+    const hash = createHash('sha256').update(resolved.map((r) => `${r.hash}*${r.weight}`).join('+')).digest('hex');
+    const first = resolved[0]!.voice;
+    const voice: Voice = {
+      ...first,
+      id: formula,
+      name: formula,
+      kind: 'temporary',
+      source: 'blend',
+      description: `Blend of ${formula}`,
+      created_at: new Date(this.clock()).toISOString(),
+      expires_at: null,
+      session_id: null,
+    };
+    return { voice, data, hash };
+  }
+
+  private blendParts(parse: () => BlendPart[], paramName: string): BlendPart[] {
+    try {
+      return parse();
+    } catch (error) {
+      if (error instanceof BlendError) throw errors.invalidBlend(error.message, paramName);
+      throw error;
+    }
+  }
+
+  private decode(engine: EngineId, hash: string, bytes: Uint8Array): VoiceData {
+    let data = this.decoded.get(hash);
+    if (!data) {
+      data = deserializeVoiceData(engine, bytes);
+      this.decoded.set(hash, data);
+    }
+    return data;
+  }
+
+  private aliasTarget(name: string): Builtin | undefined {
     const target = this.aliases.get(nameKey(name));
     return target === undefined ? undefined : this.builtins.get(nameKey(target));
   }
 
-  private engineOf(id: EngineId): EngineInfo | undefined {
-    return this.engines.find((e) => e.id === id);
+  private engineAvailable(id: EngineId): boolean {
+    return this.deps.engines.find((e) => e.id === id)?.available() ?? false;
+  }
+
+  private requireEngine(id: EngineId): void {
+    const engine = this.deps.engines.find((e) => e.id === id);
+    if (!engine?.available()) throw errors.engineUnavailable(id, engine?.installHint ?? '');
+  }
+
+  private builtinVoice(b: Builtin): Voice {
+    return { ...b.voice, available: this.engineAvailable(b.voice.engine) };
+  }
+
+  private rowVoice(row: VoiceRow): Voice {
+    return {
+      id: row.name,
+      name: row.name,
+      engine: row.engine,
+      kind: row.kind,
+      language: row.language,
+      gender: row.gender,
+      description: row.description,
+      source: row.source,
+      created_at: new Date(row.createdAt).toISOString(),
+      expires_at: row.expiresAt === null ? null : new Date(row.expiresAt).toISOString(),
+      session_id: row.sessionId,
+      available: this.engineAvailable(row.engine),
+    };
+  }
+
+  private checkNewName(name: string, param: string): void {
+    if (!isValidVoiceName(name)) throw errors.invalidVoiceName(name, param);
+    const builtin = this.builtins.get(nameKey(name));
+    if (builtin) throw errors.nameTaken(name, 'builtin', param);
+  }
+
+  private refuseBuiltin(name: string, verb: string): void {
+    const builtin = this.builtins.get(nameKey(name));
+    if (builtin) throw errors.builtinReadOnly(builtin.voice.name, verb);
+  }
+
+  private checkDescription(description: string): string {
+    if (description.length > MAX_DESCRIPTION) {
+      throw errors.invalidParam('description', `'description' is longer than ${MAX_DESCRIPTION} characters`);
+    }
+    return description;
+  }
+
+  private checkSession(sessionId: string | undefined): string | undefined {
+    if (sessionId !== undefined && !SESSION_PATTERN.test(sessionId)) {
+      throw errors.invalidParam('session_id', "'session_id' must be 1-128 characters of A-Z a-z 0-9 . _ : -", 'invalid_session_id');
+    }
+    return sessionId;
+  }
+
+  private ttl(seconds: number | undefined): number {
+    if (seconds === undefined) return this.deps.temporary.defaultTtlSeconds;
+    const max = this.deps.temporary.maxTtlSeconds;
+    if (!Number.isInteger(seconds) || seconds < 1 || seconds > max) {
+      throw errors.invalidParam('ttl_seconds', `'ttl_seconds' must be a whole number from 1 to ${max}`, 'invalid_ttl');
+    }
+    return seconds;
+  }
+
+  /** Runs a catalog write, turning its conflicts into the API's errors. */
+  private catalogWrite<T>(write: () => T): T {
+    try {
+      return write();
+    } catch (error) {
+      if (!(error instanceof CatalogError)) throw error;
+      switch (error.code) {
+        case 'name_taken':
+          throw errors.nameTaken(error.row?.name ?? '', error.row?.kind ?? 'custom');
+        case 'not_found':
+          throw errors.voiceNotFound(error.message.match(/'([^']*)'/)?.[1] ?? '', 'name');
+        case 'wrong_kind':
+          throw errors.wrongKind(error.message);
+        case 'session_mismatch':
+          throw errors.sessionMismatch(error.message);
+      }
+    }
+  }
+
+  private log(message: string, row: VoiceRow, extra: Record<string, unknown> = {}): void {
+    this.deps.logger?.info({ event: eventName(message), name: row.name, kind: row.kind, session: row.sessionId, ...extra }, message);
   }
 }
 
-function builtinRecord(builtin: BuiltinVoice, engine: EngineInfo): Voice {
-  return {
+function eventName(message: string): string {
+  return `voice.${message.replace(/^temporary voice /, 'temporary.').replace(/^voice /, '')}`;
+}
+
+function heaviest(parts: readonly BlendPart[], voices: readonly Voice[]): Voice {
+  let best = 0;
+  for (let i = 1; i < parts.length; i++) if (parts[i]!.weight > parts[best]!.weight) best = i;
+  return voices[best]!;
+}
+
+function builtinEntry(builtin: BuiltinVoice, engine: EngineInfo): Builtin {
+  const voice: Voice = {
     id: builtin.name,
     name: builtin.name,
     engine: builtin.engine,
@@ -98,9 +458,5 @@ function builtinRecord(builtin: BuiltinVoice, engine: EngineInfo): Voice {
     session_id: null,
     available: engine.available(),
   };
-}
-
-function refreshAvailability(voice: Voice, engine: EngineInfo | undefined): Voice {
-  const available = engine?.available() ?? false;
-  return voice.available === available ? { ...voice } : { ...voice, available };
+  return { voice, data: builtin.data, hash: contentHash(builtin.engine, serializeVoiceData(builtin.data)) };
 }

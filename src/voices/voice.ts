@@ -23,4 +23,6 @@ export interface Voice {
 export interface ResolvedVoice {
   voice: Voice;
   data: VoiceData;
+  /** Content hash of the data: what derived caches (decoded voices, synthesised audio) are keyed by. */
+  hash: string;
 }

@@ -17,7 +17,7 @@ interface Entry {
 
 const ENTRIES: readonly Entry[] = [
   { name: 'espeak-en-us-female', language: 'en-us', gender: 'female', base: 'en-us', variant: 'f3', description: 'American English, female' },
-  { name: 'espeak-en-us-female-2', language: 'en-us', gender: 'female', base: 'en-us', variant: 'f4', pitch: 58, description: 'American English, female, brighter' },
+  { name: 'espeak-en-us-female-2', language: 'en-us', gender: 'female', base: 'en-us', variant: 'f4', pitch: 58, description: 'American English, female (alternate timbre)' },
   { name: 'espeak-en-us-male', language: 'en-us', gender: 'male', base: 'en-us', variant: 'm3', description: 'American English, male' },
   { name: 'espeak-en-us-male-2', language: 'en-us', gender: 'male', base: 'en-us', variant: 'm1', pitch: 40, description: 'American English, male, deeper' },
   { name: 'espeak-en-gb-female', language: 'en-gb', gender: 'female', base: 'en-gb-x-rp', variant: 'f2', description: 'British English (RP), female' },

@@ -1,0 +1,294 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { EngineId, Gender } from '../engines/index.js';
+import type { VoiceSource } from '../voices/voice.js';
+import { CatalogError, contentHash, type CatalogFilter, type NewVoice, type StoredKind, type VoiceCatalog, type VoiceRow } from './catalog.js';
+
+/**
+ * The catalog in SQLite, the embedded default. Metadata and data live in two
+ * tables so listing never touches the (half-megabyte) tensors; data is stored
+ * once per content hash and removed with the last voice that refers to it.
+ * WAL with synchronous=FULL: a committed write has reached the disk.
+ * secure_delete: a deleted voice's bytes are overwritten, not just unlinked.
+ */
+const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS voices (
+  name_key     TEXT PRIMARY KEY,
+  name         TEXT NOT NULL,
+  engine       TEXT NOT NULL,
+  kind         TEXT NOT NULL CHECK (kind IN ('custom', 'temporary')),
+  language     TEXT NOT NULL,
+  gender       TEXT CHECK (gender IN ('female', 'male')),
+  description  TEXT NOT NULL DEFAULT '',
+  source       TEXT NOT NULL CHECK (source IN ('clone', 'blend', 'import')),
+  created_at   INTEGER NOT NULL,
+  expires_at   INTEGER,
+  session_id   TEXT,
+  content_hash TEXT NOT NULL REFERENCES voice_data (content_hash),
+  CHECK ((kind = 'temporary') = (expires_at IS NOT NULL)),
+  CHECK (name_key = lower(name))
+);
+CREATE INDEX IF NOT EXISTS voices_by_kind ON voices (kind, name_key);
+CREATE INDEX IF NOT EXISTS voices_by_session ON voices (session_id) WHERE session_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS voices_by_expiry ON voices (expires_at) WHERE expires_at IS NOT NULL;
+CREATE INDEX IF NOT EXISTS voices_by_hash ON voices (content_hash);
+CREATE TABLE IF NOT EXISTS voice_data (
+  content_hash TEXT PRIMARY KEY,
+  bytes        INTEGER NOT NULL,
+  data         BLOB NOT NULL
+);
+`;
+
+const COLUMNS = `v.name, v.engine, v.kind, v.language, v.gender, v.description, v.source, v.created_at,
+  v.expires_at, v.session_id, v.content_hash, d.bytes`;
+const FROM = 'voices v JOIN voice_data d ON d.content_hash = v.content_hash';
+/** A row is live unless it is a temporary voice past its expiry. */
+const LIVE = '(v.expires_at IS NULL OR v.expires_at > @now)';
+
+interface DbRow {
+  name: string;
+  engine: string;
+  kind: string;
+  language: string;
+  gender: string | null;
+  description: string;
+  source: string;
+  created_at: number;
+  expires_at: number | null;
+  session_id: string | null;
+  content_hash: string;
+  bytes: number;
+}
+
+function toRow(r: DbRow): VoiceRow {
+  return {
+    name: r.name,
+    engine: r.engine as EngineId,
+    kind: r.kind as StoredKind,
+    language: r.language,
+    gender: r.gender as Gender | null,
+    description: r.description,
+    source: r.source as VoiceSource,
+    createdAt: r.created_at,
+    expiresAt: r.expires_at,
+    sessionId: r.session_id,
+    contentHash: r.content_hash,
+    dataBytes: r.bytes,
+  };
+}
+
+export class SqliteCatalog implements VoiceCatalog {
+  private readonly db: Database.Database;
+  private readonly statements;
+
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('secure_delete = ON');
+    this.db.pragma('foreign_keys = ON');
+    // Another process (the CLI while the server runs) may hold the write lock briefly.
+    this.db.pragma('busy_timeout = 5000');
+    this.migrate();
+    const db = this.db;
+    this.statements = {
+      get: db.prepare<{ key: string; now: number }, DbRow>(`SELECT ${COLUMNS} FROM ${FROM} WHERE v.name_key = @key AND ${LIVE}`),
+      getAny: db.prepare<{ key: string }, DbRow>(`SELECT ${COLUMNS} FROM ${FROM} WHERE v.name_key = @key`),
+      data: db.prepare<{ hash: string }, { data: Buffer }>('SELECT data FROM voice_data WHERE content_hash = @hash'),
+      insertData: db.prepare('INSERT OR IGNORE INTO voice_data (content_hash, bytes, data) VALUES (@hash, @bytes, @data)'),
+      insertVoice: db.prepare(`INSERT INTO voices (name_key, name, engine, kind, language, gender, description, source,
+        created_at, expires_at, session_id, content_hash) VALUES (@key, @name, @engine, @kind, @language, @gender,
+        @description, @source, @createdAt, @expiresAt, @sessionId, @hash)`),
+      deleteVoice: db.prepare<{ key: string }>('DELETE FROM voices WHERE name_key = @key'),
+      deleteOrphanData: db.prepare<{ hash: string }>(
+        'DELETE FROM voice_data WHERE content_hash = @hash AND NOT EXISTS (SELECT 1 FROM voices WHERE content_hash = @hash)',
+      ),
+      rename: db.prepare<{ key: string; newKey: string; newName: string }>('UPDATE voices SET name_key = @newKey, name = @newName WHERE name_key = @key'),
+      describe: db.prepare<{ key: string; description: string }>('UPDATE voices SET description = @description WHERE name_key = @key'),
+      promote: db.prepare<{ key: string }>("UPDATE voices SET kind = 'custom', expires_at = NULL, session_id = NULL WHERE name_key = @key"),
+      expired: db.prepare<{ now: number }, DbRow>(`SELECT ${COLUMNS} FROM ${FROM} WHERE v.expires_at IS NOT NULL AND v.expires_at <= @now`),
+      counts: db.prepare<{ now: number }, { kind: string; n: number }>(`SELECT v.kind, count(*) AS n FROM voices v WHERE ${LIVE} GROUP BY v.kind`),
+    };
+  }
+
+  private migrate(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    if (version > SCHEMA_VERSION) {
+      throw new Error(`The voice catalog was written by a newer LiteTTS (schema ${version}); upgrade LiteTTS to open it`);
+    }
+    this.db.exec(SCHEMA);
+    this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }
+
+  get(name: string, now: number): VoiceRow | undefined {
+    const r = this.statements.get.get({ key: name.toLowerCase(), now });
+    return r && toRow(r);
+  }
+
+  getWithData(name: string, now: number): { row: VoiceRow; data: Uint8Array } | undefined {
+    return this.db.transaction(() => {
+      const row = this.get(name, now);
+      if (!row) return undefined;
+      const data = this.statements.data.get({ hash: row.contentHash });
+      if (!data) throw new Error(`catalog corrupt: no data for voice '${row.name}'`);
+      return { row, data: new Uint8Array(data.data.buffer, data.data.byteOffset, data.data.byteLength) };
+    })();
+  }
+
+  list(filter: CatalogFilter, now: number): VoiceRow[] {
+    const where = [LIVE];
+    const params: Record<string, unknown> = { now };
+    if (filter.kind) {
+      where.push('v.kind = @kind');
+      params.kind = filter.kind;
+    }
+    if (filter.engine) {
+      where.push('v.engine = @engine');
+      params.engine = filter.engine;
+    }
+    if (filter.sessionId !== undefined) {
+      where.push('v.session_id = @sessionId');
+      params.sessionId = filter.sessionId;
+    }
+    const sql = `SELECT ${COLUMNS} FROM ${FROM} WHERE ${where.join(' AND ')} ORDER BY v.name_key`;
+    return (this.db.prepare(sql).all(params) as DbRow[]).map(toRow);
+  }
+
+  insert(voice: NewVoice, now: number): VoiceRow {
+    return this.insertAll([voice], now)[0]!;
+  }
+
+  insertAll(voices: readonly NewVoice[], now: number): VoiceRow[] {
+    this.db.transaction(() => {
+      for (const voice of voices) {
+        const key = voice.name.toLowerCase();
+        const hash = contentHash(voice.engine, voice.data);
+        this.takeName(key, now);
+        this.statements.insertData.run({ hash, bytes: voice.data.byteLength, data: voice.data });
+        this.statements.insertVoice.run({
+          key,
+          name: voice.name,
+          engine: voice.engine,
+          kind: voice.kind,
+          language: voice.language,
+          gender: voice.gender,
+          description: voice.description,
+          source: voice.source,
+          createdAt: now,
+          expiresAt: voice.expiresAt,
+          sessionId: voice.sessionId,
+          hash,
+        });
+      }
+    })();
+    return voices.map((v) => this.get(v.name, now)!);
+  }
+
+  updateCustom(name: string, patch: { name?: string; description?: string }, now: number): VoiceRow {
+    return this.db.transaction(() => {
+      const row = this.require(name, now);
+      if (row.kind !== 'custom') throw new CatalogError('wrong_kind', `Voice '${row.name}' is ${row.kind}, not custom`, row);
+      let current = row.name;
+      if (patch.name !== undefined && patch.name !== row.name) {
+        this.renameRow(row.name, patch.name, now);
+        current = patch.name;
+      }
+      if (patch.description !== undefined) this.statements.describe.run({ key: current.toLowerCase(), description: patch.description });
+      return this.get(current, now)!;
+    })();
+  }
+
+  promote(name: string, options: { sessionId?: string; newName?: string }, now: number): { row: VoiceRow; changed: boolean } {
+    return this.db.transaction(() => {
+      const row = this.require(name, now);
+      if (row.kind === 'custom') return { row, changed: false };
+      this.checkSession(row, options.sessionId);
+      let current = row.name;
+      if (options.newName !== undefined && options.newName !== row.name) {
+        this.renameRow(row.name, options.newName, now);
+        current = options.newName;
+      }
+      this.statements.promote.run({ key: current.toLowerCase() });
+      return { row: this.get(current, now)!, changed: true };
+    })();
+  }
+
+  delete(name: string, kind: StoredKind, options: { sessionId?: string }, now: number): VoiceRow {
+    return this.db.transaction(() => {
+      const row = this.require(name, now);
+      if (row.kind !== kind) throw new CatalogError('wrong_kind', `Voice '${row.name}' is ${row.kind}, not ${kind}`, row);
+      if (kind === 'temporary') this.checkSession(row, options.sessionId);
+      this.removeRow(row);
+      return row;
+    })();
+  }
+
+  deleteExpired(now: number): VoiceRow[] {
+    return this.db.transaction(() => {
+      const rows = this.statements.expired.all({ now }).map(toRow);
+      for (const row of rows) this.removeRow(row);
+      return rows;
+    })();
+  }
+
+  counts(now: number): { custom: number; temporary: number } {
+    const counts = { custom: 0, temporary: 0 };
+    for (const { kind, n } of this.statements.counts.all({ now })) counts[kind as StoredKind] = n;
+    return counts;
+  }
+
+  checkIntegrity(): string[] {
+    const problems = (this.db.pragma('integrity_check') as { integrity_check: string }[])
+      .map((r) => r.integrity_check)
+      .filter((r) => r !== 'ok');
+    for (const fk of this.db.pragma('foreign_key_check') as { table: string; rowid: number }[]) {
+      problems.push(`foreign key broken in ${fk.table} row ${fk.rowid}`);
+    }
+    const orphans = this.db.prepare('SELECT count(*) AS n FROM voice_data d WHERE NOT EXISTS (SELECT 1 FROM voices v WHERE v.content_hash = d.content_hash)').get() as { n: number };
+    if (orphans.n > 0) problems.push(`${orphans.n} voice data blob(s) belong to no voice`);
+    const rows = this.db.prepare('SELECT v.engine, v.name, v.content_hash, d.data FROM voices v JOIN voice_data d USING (content_hash)').iterate() as Iterable<{ engine: string; name: string; content_hash: string; data: Buffer }>;
+    for (const r of rows) if (contentHash(r.engine, r.data) !== r.content_hash) problems.push(`voice '${r.name}': data does not match its hash`);
+    return problems;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** Frees `key` for a new voice: an expired temporary voice of that name is removed; a live one is a conflict. */
+  private takeName(key: string, now: number): void {
+    const existing = this.statements.getAny.get({ key });
+    if (!existing) return;
+    const row = toRow(existing);
+    if (row.expiresAt !== null && row.expiresAt <= now) this.removeRow(row);
+    else throw new CatalogError('name_taken', `A ${row.kind} voice named '${row.name}' already exists`, row);
+  }
+
+  private renameRow(from: string, to: string, now: number): void {
+    const key = to.toLowerCase();
+    // A change of letter case alone keeps the same key.
+    if (key !== from.toLowerCase()) this.takeName(key, now);
+    this.statements.rename.run({ key: from.toLowerCase(), newKey: key, newName: to });
+  }
+
+  private removeRow(row: VoiceRow): void {
+    this.statements.deleteVoice.run({ key: row.name.toLowerCase() });
+    this.statements.deleteOrphanData.run({ hash: row.contentHash });
+  }
+
+  private require(name: string, now: number): VoiceRow {
+    const row = this.get(name, now);
+    if (!row) throw new CatalogError('not_found', `Voice '${name}' does not exist`);
+    return row;
+  }
+
+  private checkSession(row: VoiceRow, sessionId: string | undefined): void {
+    if (sessionId !== undefined && row.sessionId !== sessionId) {
+      throw new CatalogError('session_mismatch', `Voice '${row.name}' does not belong to session '${sessionId}'`, row);
+    }
+  }
+}

@@ -1,0 +1,78 @@
+import { errors } from '../server/errors.js';
+import { VoiceFormatError, importVoiceFile, toBin, toEspeakJson, writeNpz } from './formats/index.js';
+import type { VoiceLibrary } from './library.js';
+import { kokoroNameMetadata } from './metadata.js';
+import type { Voice } from './voice.js';
+
+/** Moving voice data in and out of the library in the formats Kokoro tools use. */
+
+export interface VoiceFile {
+  bytes: Uint8Array;
+  contentType: string;
+  fileName: string;
+}
+
+export type DownloadFormat = 'bin' | 'npz' | 'json';
+
+/** One voice's data: Kokoro tensors as raw float32 (.bin) or a one-entry .npz; espeak voices as JSON. */
+export function downloadVoice(library: VoiceLibrary, name: string, format: DownloadFormat | undefined): VoiceFile {
+  const { voice, data } = library.voiceData(name);
+  if (data.engine === 'espeak') {
+    if (format !== undefined && format !== 'json') {
+      throw errors.invalidParam('format', `'${voice.name}' is an espeak voice: its data downloads as JSON (format=json)`);
+    }
+    return { bytes: new TextEncoder().encode(toEspeakJson(data)), contentType: 'application/json', fileName: `${voice.name}.json` };
+  }
+  if (format === 'json') throw errors.invalidParam('format', `'${voice.name}' is a Kokoro voice: use format=bin or format=npz`);
+  if (format === 'npz') return { bytes: writeNpz([[voice.name, data.tensor]]), contentType: 'application/octet-stream', fileName: `${voice.name}.npz` };
+  return { bytes: toBin(data.tensor), contentType: 'application/octet-stream', fileName: `${voice.name}.bin` };
+}
+
+/**
+ * Every Kokoro voice of the library (custom, or with kind=all builtin and temporary
+ * ones too) as one uncompressed .npz, built from the catalog now: nothing is kept.
+ */
+export function exportVoices(library: VoiceLibrary, kind: 'custom' | 'all'): VoiceFile {
+  const entries: [string, Float32Array][] = [];
+  for (const { voice, data } of library.voicesWithData(kind, 'kokoro')) {
+    if (data.engine === 'kokoro') entries.push([voice.name, data.tensor]);
+  }
+  return { bytes: writeNpz(entries), contentType: 'application/octet-stream', fileName: kind === 'all' ? 'voices-all.npz' : 'voices.npz' };
+}
+
+export interface ImportOptions {
+  voiceName?: string | undefined;
+  temporary?: boolean | undefined;
+  sessionId?: string | undefined;
+  ttlSeconds?: number | undefined;
+  description?: string | undefined;
+}
+
+/** Imports a .bin, .npy, .npz, .pt or espeak JSON file: all its voices, or none on any problem. */
+export function importVoices(library: VoiceLibrary, fileName: string, bytes: Uint8Array, options: ImportOptions): Voice[] {
+  let found;
+  try {
+    found = importVoiceFile(fileName, bytes, options.voiceName !== undefined ? { voiceName: options.voiceName } : {});
+  } catch (error) {
+    if (error instanceof VoiceFormatError) throw errors.invalidVoiceFile(error.message);
+    throw error;
+  }
+  if (found.length === 0) throw errors.invalidVoiceFile(`'${fileName}' holds no voices`);
+  return library.createMany(
+    found.map(({ name, data }) => {
+      if (name === null) throw errors.missingParam('voice_name');
+      const meta = data.engine === 'kokoro' ? kokoroNameMetadata(name) : null;
+      return {
+        name,
+        data,
+        source: 'import' as const,
+        temporary: options.temporary ?? false,
+        sessionId: options.sessionId,
+        ttlSeconds: options.ttlSeconds,
+        description: options.description ?? `Imported from ${fileName}`,
+        language: meta?.language ?? (data.engine === 'espeak' ? data.base : 'en-us'),
+        gender: meta?.gender ?? null,
+      };
+    }),
+  );
+}
