@@ -1,10 +1,12 @@
 import { cpus } from 'node:os';
 import { printResults, type BenchResult } from './report.js';
+import { benchLibrary } from './library.js';
 import { benchSpeech } from './speech.js';
 
 /** `npm run bench [-- name…]`: every benchmark prints ratios measured in this one run. */
 const suites: Record<string, () => Promise<BenchResult[]>> = {
   speech: benchSpeech,
+  library: benchLibrary,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -62,7 +62,7 @@ export function defaultConfig(): Config {
     maxTtlSeconds: 30 * 24 * 3600,
     cleanupIntervalSeconds: 3600,
     maxUploadMb: 100,
-    voiceCacheMb: 256,
+    voiceCacheMb: 64,
     audioCacheMb: 64,
   };
 }

@@ -19,7 +19,8 @@ export function addVoiceCommands(voices: Command, withConfig: (command: Command)
       const options = args[args.length - 2] as Record<string, unknown>;
       const { library, catalog } = openLibrary(readConfig(options), engineInfos());
       try {
-        await action(library, ...(args.slice(0, -2) as A));
+        // Commander passes the positional arguments, then the options, then the command itself.
+        await action(library, ...(args.slice(0, -1) as unknown as A));
       } finally {
         catalog.close();
       }

@@ -316,16 +316,21 @@ describe('analyzeAudio: limits and speed', () => {
     assert.equal(long.suitability.ok, true);
 
     const minute = v.samples.subarray(0, 60 * SR);
-    const times: number[] = [];
+    const wall: number[] = [];
+    const cpu: number[] = [];
     for (let k = 0; k < 5; k++) {
       const start = performance.now();
+      const startCpu = process.cpuUsage();
       analyzeAudio(minute, SR);
-      times.push(performance.now() - start);
+      const used = process.cpuUsage(startCpu);
+      wall.push(performance.now() - start);
+      cpu.push((used.user + used.system) / 1000);
     }
-    times.sort((a, b) => a - b);
-    t.diagnostic(`60 s at 24 kHz: best ${times[0]!.toFixed(0)} ms, median ${times[2]!.toFixed(0)} ms`);
-    // Best of five, so that a busy machine does not fail it.
-    assert.ok(times[0]! <= 300, `took ${times[0]} ms`);
+    wall.sort((a, b) => a - b);
+    cpu.sort((a, b) => a - b);
+    t.diagnostic(`60 s at 24 kHz: wall best ${wall[0]!.toFixed(0)} ms, median ${wall[2]!.toFixed(0)} ms; CPU best ${cpu[0]!.toFixed(0)} ms`);
+    // Best of five, in CPU time, so that other work on a busy machine does not fail it.
+    assert.ok(cpu[0]! <= 300, `took ${cpu[0]} ms of CPU`);
   });
 
   test('default limits', () => {

@@ -39,8 +39,9 @@
  *    5th–95th percentile range over the voiced frames, reported when there are at
  *    least 5 of them (50 ms).
  *
- * Cost: about 150–200 ms for 60 s of 24 kHz audio on a small 2-core machine, most
- * of it YIN; the input is read a few times and one decimated copy is made (n/3).
+ * Cost: about 150–200 ms for 60 s of 24 kHz audio on a small, busy 2-core machine,
+ * most of it YIN; the input is read a few times and two decimated copies are made
+ * (n/3 and n/9 samples at 24 kHz).
  */
 import { YIN } from 'pitchfinder';
 
@@ -338,7 +339,7 @@ function judge(a: Omit<AudioAnalysis, 'suitability'>, lim: AnalysisLimits): Suit
 
 /**
  * F0 of the voiced speech frames (unsorted), in two passes per frame:
- * - detection: pitchfinder's YIN on a copy decimated to below `coarseRateMaxHz`, where a
+ * - detection: pitchfinder's YIN on a copy decimated to at most `coarseRateMaxHz`, where a
  *   window of 128 samples covers periods down to 50 Hz (YIN's cost grows with the square of
  *   the window, so this rate is what makes it fast);
  * - refinement on a copy decimated to at most `fineRateMaxHz`: the period is the

@@ -39,6 +39,8 @@ export class WorkerPoolRenderer implements Renderer {
       idleTimeout: Number.POSITIVE_INFINITY,
       // Each thread runs one piece at a time; pieces are short, so fairness comes from the queue.
       concurrentTasksPerWorker: 1,
+      // A piece's garbage is small; a small young generation keeps each thread's memory down.
+      resourceLimits: { maxYoungGenerationSizeMb: 8 },
     });
   }
 

@@ -173,10 +173,16 @@ describe('SqliteCatalog', () => {
   test('writes by a second connection (the CLI beside the server) are seen at once', () => {
     const other = new SqliteCatalog(path);
     try {
+      assert.deepEqual(catalog.list({}, T0), []); // the lister's snapshot is now warm
       other.insert(voice('from-cli'), T0);
       assert.ok(catalog.get('from-cli', T0));
+      assert.deepEqual(catalog.list({}, T0).map((r) => r.name), ['from-cli'], 'a cached list sees the other connection’s commit');
+      other.updateCustom('from-cli', { description: 'changed elsewhere' }, T0);
+      assert.equal(catalog.list({}, T0)[0]!.description, 'changed elsewhere');
+      assert.deepEqual(other.list({}, T0).map((r) => r.name), ['from-cli']);
       catalog.delete('from-cli', 'custom', {}, T0);
       assert.equal(other.get('from-cli', T0), undefined);
+      assert.deepEqual(other.list({}, T0), []);
     } finally {
       other.close();
     }

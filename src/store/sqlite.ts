@@ -28,6 +28,7 @@ CREATE TABLE IF NOT EXISTS voices (
   expires_at   INTEGER,
   session_id   TEXT,
   content_hash TEXT NOT NULL REFERENCES voice_data (content_hash),
+  data_bytes   INTEGER NOT NULL,
   CHECK ((kind = 'temporary') = (expires_at IS NOT NULL)),
   CHECK (name_key = lower(name))
 );
@@ -43,8 +44,9 @@ CREATE TABLE IF NOT EXISTS voice_data (
 `;
 
 const COLUMNS = `v.name, v.engine, v.kind, v.language, v.gender, v.description, v.source, v.created_at,
-  v.expires_at, v.session_id, v.content_hash, d.bytes`;
-const FROM = 'voices v JOIN voice_data d ON d.content_hash = v.content_hash';
+  v.expires_at, v.session_id, v.content_hash, v.data_bytes AS bytes`;
+/** Reads of voices never touch voice_data: that table holds the (large) blobs and is read by hash alone. */
+const FROM = 'voices v';
 /** A row is live unless it is a temporary voice past its expiry. */
 const LIVE = '(v.expires_at IS NULL OR v.expires_at > @now)';
 
@@ -83,6 +85,8 @@ function toRow(r: DbRow): VoiceRow {
 export class SqliteCatalog implements VoiceCatalog {
   private readonly db: Database.Database;
   private readonly statements;
+  private rows: VoiceRow[] | null = null;
+  private rowsVersion = -1;
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -93,6 +97,8 @@ export class SqliteCatalog implements VoiceCatalog {
     this.db.pragma('foreign_keys = ON');
     // Another process (the CLI while the server runs) may hold the write lock briefly.
     this.db.pragma('busy_timeout = 5000');
+    // Metadata is small and blobs are read once per use: a modest page cache is enough.
+    this.db.pragma('cache_size = -4000');
     this.migrate();
     const db = this.db;
     this.statements = {
@@ -101,8 +107,8 @@ export class SqliteCatalog implements VoiceCatalog {
       data: db.prepare<{ hash: string }, { data: Buffer }>('SELECT data FROM voice_data WHERE content_hash = @hash'),
       insertData: db.prepare('INSERT OR IGNORE INTO voice_data (content_hash, bytes, data) VALUES (@hash, @bytes, @data)'),
       insertVoice: db.prepare(`INSERT INTO voices (name_key, name, engine, kind, language, gender, description, source,
-        created_at, expires_at, session_id, content_hash) VALUES (@key, @name, @engine, @kind, @language, @gender,
-        @description, @source, @createdAt, @expiresAt, @sessionId, @hash)`),
+        created_at, expires_at, session_id, content_hash, data_bytes) VALUES (@key, @name, @engine, @kind, @language, @gender,
+        @description, @source, @createdAt, @expiresAt, @sessionId, @hash, @bytes)`),
       deleteVoice: db.prepare<{ key: string }>('DELETE FROM voices WHERE name_key = @key'),
       deleteOrphanData: db.prepare<{ hash: string }>(
         'DELETE FROM voice_data WHERE content_hash = @hash AND NOT EXISTS (SELECT 1 FROM voices WHERE content_hash = @hash)',
@@ -111,8 +117,19 @@ export class SqliteCatalog implements VoiceCatalog {
       describe: db.prepare<{ key: string; description: string }>('UPDATE voices SET description = @description WHERE name_key = @key'),
       promote: db.prepare<{ key: string }>("UPDATE voices SET kind = 'custom', expires_at = NULL, session_id = NULL WHERE name_key = @key"),
       expired: db.prepare<{ now: number }, DbRow>(`SELECT ${COLUMNS} FROM ${FROM} WHERE v.expires_at IS NOT NULL AND v.expires_at <= @now`),
+      all: db.prepare<[], DbRow>(`SELECT ${COLUMNS} FROM ${FROM} ORDER BY v.name_key`),
+      dataVersion: db.prepare('PRAGMA data_version').pluck(),
       counts: db.prepare<{ now: number }, { kind: string; n: number }>(`SELECT v.kind, count(*) AS n FROM voices v WHERE ${LIVE} GROUP BY v.kind`),
     };
+  }
+
+  /** Runs a write transaction; the metadata snapshot is dropped, since data_version does not count this connection's commits. */
+  private write<T>(fn: () => T): T {
+    try {
+      return this.db.transaction(fn)();
+    } finally {
+      this.rows = null;
+    }
   }
 
   private migrate(): void {
@@ -140,22 +157,28 @@ export class SqliteCatalog implements VoiceCatalog {
   }
 
   list(filter: CatalogFilter, now: number): VoiceRow[] {
-    const where = [LIVE];
-    const params: Record<string, unknown> = { now };
-    if (filter.kind) {
-      where.push('v.kind = @kind');
-      params.kind = filter.kind;
+    return this.snapshot().filter(
+      (row) =>
+        (row.expiresAt === null || row.expiresAt > now) &&
+        (filter.kind === undefined || row.kind === filter.kind) &&
+        (filter.engine === undefined || row.engine === filter.engine) &&
+        (filter.sessionId === undefined || row.sessionId === filter.sessionId),
+    );
+  }
+
+  /**
+   * Every row's metadata, in name order, read once and reused until the catalog
+   * changes: this connection's writes drop it, and SQLite's data_version tells
+   * when another connection (the CLI) has committed. Reading 10,000 rows costs
+   * ~70 ms on a small machine; checking the version costs microseconds.
+   */
+  private snapshot(): readonly VoiceRow[] {
+    const version = this.statements.dataVersion.get() as number;
+    if (this.rows === null || this.rowsVersion !== version) {
+      this.rows = this.statements.all.all().map(toRow);
+      this.rowsVersion = version;
     }
-    if (filter.engine) {
-      where.push('v.engine = @engine');
-      params.engine = filter.engine;
-    }
-    if (filter.sessionId !== undefined) {
-      where.push('v.session_id = @sessionId');
-      params.sessionId = filter.sessionId;
-    }
-    const sql = `SELECT ${COLUMNS} FROM ${FROM} WHERE ${where.join(' AND ')} ORDER BY v.name_key`;
-    return (this.db.prepare(sql).all(params) as DbRow[]).map(toRow);
+    return this.rows;
   }
 
   insert(voice: NewVoice, now: number): VoiceRow {
@@ -163,7 +186,7 @@ export class SqliteCatalog implements VoiceCatalog {
   }
 
   insertAll(voices: readonly NewVoice[], now: number): VoiceRow[] {
-    this.db.transaction(() => {
+    this.write(() => {
       for (const voice of voices) {
         const key = voice.name.toLowerCase();
         const hash = contentHash(voice.engine, voice.data);
@@ -182,14 +205,15 @@ export class SqliteCatalog implements VoiceCatalog {
           expiresAt: voice.expiresAt,
           sessionId: voice.sessionId,
           hash,
+          bytes: voice.data.byteLength,
         });
       }
-    })();
+    });
     return voices.map((v) => this.get(v.name, now)!);
   }
 
   updateCustom(name: string, patch: { name?: string; description?: string }, now: number): VoiceRow {
-    return this.db.transaction(() => {
+    return this.write(() => {
       const row = this.require(name, now);
       if (row.kind !== 'custom') throw new CatalogError('wrong_kind', `Voice '${row.name}' is ${row.kind}, not custom`, row);
       let current = row.name;
@@ -199,11 +223,11 @@ export class SqliteCatalog implements VoiceCatalog {
       }
       if (patch.description !== undefined) this.statements.describe.run({ key: current.toLowerCase(), description: patch.description });
       return this.get(current, now)!;
-    })();
+    });
   }
 
   promote(name: string, options: { sessionId?: string; newName?: string }, now: number): { row: VoiceRow; changed: boolean } {
-    return this.db.transaction(() => {
+    return this.write(() => {
       const row = this.require(name, now);
       if (row.kind === 'custom') return { row, changed: false };
       this.checkSession(row, options.sessionId);
@@ -214,25 +238,25 @@ export class SqliteCatalog implements VoiceCatalog {
       }
       this.statements.promote.run({ key: current.toLowerCase() });
       return { row: this.get(current, now)!, changed: true };
-    })();
+    });
   }
 
   delete(name: string, kind: StoredKind, options: { sessionId?: string }, now: number): VoiceRow {
-    return this.db.transaction(() => {
+    return this.write(() => {
       const row = this.require(name, now);
       if (row.kind !== kind) throw new CatalogError('wrong_kind', `Voice '${row.name}' is ${row.kind}, not ${kind}`, row);
       if (kind === 'temporary') this.checkSession(row, options.sessionId);
       this.removeRow(row);
       return row;
-    })();
+    });
   }
 
   deleteExpired(now: number): VoiceRow[] {
-    return this.db.transaction(() => {
+    return this.write(() => {
       const rows = this.statements.expired.all({ now }).map(toRow);
       for (const row of rows) this.removeRow(row);
       return rows;
-    })();
+    });
   }
 
   counts(now: number): { custom: number; temporary: number } {
@@ -250,8 +274,13 @@ export class SqliteCatalog implements VoiceCatalog {
     }
     const orphans = this.db.prepare('SELECT count(*) AS n FROM voice_data d WHERE NOT EXISTS (SELECT 1 FROM voices v WHERE v.content_hash = d.content_hash)').get() as { n: number };
     if (orphans.n > 0) problems.push(`${orphans.n} voice data blob(s) belong to no voice`);
-    const rows = this.db.prepare('SELECT v.engine, v.name, v.content_hash, d.data FROM voices v JOIN voice_data d USING (content_hash)').iterate() as Iterable<{ engine: string; name: string; content_hash: string; data: Buffer }>;
-    for (const r of rows) if (contentHash(r.engine, r.data) !== r.content_hash) problems.push(`voice '${r.name}': data does not match its hash`);
+    const rows = this.db
+      .prepare('SELECT v.engine, v.name, v.content_hash, v.data_bytes, d.data FROM voices v JOIN voice_data d USING (content_hash)')
+      .iterate() as Iterable<{ engine: string; name: string; content_hash: string; data_bytes: number; data: Buffer }>;
+    for (const r of rows) {
+      if (contentHash(r.engine, r.data) !== r.content_hash) problems.push(`voice '${r.name}': data does not match its hash`);
+      if (r.data.byteLength !== r.data_bytes) problems.push(`voice '${r.name}': recorded size differs from its data`);
+    }
     return problems;
   }
 

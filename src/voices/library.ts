@@ -147,16 +147,20 @@ export class VoiceLibrary {
     return this.resolveName(text, paramName);
   }
 
-  /** A voice's data for download: raw, exactly as stored. */
+  /**
+   * A voice's data for download or export, read from the catalog now. It bypasses
+   * the decoded-voice cache: that cache is for voices that speak, and a bulk
+   * export must not push them out of it.
+   */
   voiceData(name: string): { voice: Voice; data: VoiceData } {
     const builtin = this.builtins.get(nameKey(name));
     if (builtin) return { voice: this.builtinVoice(builtin), data: builtin.data };
     const found = this.deps.catalog.getWithData(name, this.clock());
     if (!found) throw errors.voiceNotFound(name, 'name');
-    return { voice: this.rowVoice(found.row), data: this.decode(found.row.engine, found.row.contentHash, found.data) };
+    return { voice: this.rowVoice(found.row), data: deserializeVoiceData(found.row.engine, found.data) };
   }
 
-  /** Every voice of the given kinds with its data, for export. */
+  /** Every voice of the given kinds with its data, for export (read one at a time, not cached). */
   *voicesWithData(kind: 'custom' | 'all', engine: EngineId): Generator<{ voice: Voice; data: VoiceData }> {
     if (kind === 'all') {
       for (const b of this.builtins.values()) if (b.voice.engine === engine && this.engineAvailable(engine)) yield { voice: this.builtinVoice(b), data: b.data };
@@ -164,7 +168,7 @@ export class VoiceLibrary {
     const rows = this.deps.catalog.list({ engine, ...(kind === 'custom' && { kind: 'custom' as const }) }, this.clock());
     for (const row of rows) {
       const found = this.deps.catalog.getWithData(row.name, this.clock());
-      if (found) yield { voice: this.rowVoice(found.row), data: this.decode(found.row.engine, found.row.contentHash, found.data) };
+      if (found) yield { voice: this.rowVoice(found.row), data: deserializeVoiceData(found.row.engine, found.data) };
     }
   }
 

@@ -101,6 +101,7 @@ test('unknown, empty and mislabelled files get clear errors', () => {
   assert.throws(() => importVoiceFile('a.pt', new Uint8Array([1, 2])), is('invalid_voice_file', /not a PyTorch zip/));
   assert.throws(() => importVoiceFile('a.json', new TextEncoder().encode('[]')), is('invalid_voice_file', /espeak/));
   assert.throws(() => importVoiceFile('a.json', new TextEncoder().encode('{"base": 1}')), is('invalid_voice_file', /"base"/));
+  assert.throws(() => importVoiceFile('x.npz', writeNpz([])), is('invalid_voice_file', /holds no voices/));
   assert.throws(() => importVoiceFile('x.npz', zipSync({ 'a/b.npy': writeNpy(sampleTensor()) })), is('invalid_voice_file', /folder/));
   assert.throws(() => importVoiceFile('x.npz', writeNpz([['ok', sampleTensor()]]), { maxUncompressedBytes: 1000 }), is('invalid_voice_file', /inflate/));
 });

@@ -89,7 +89,9 @@ export function importVoiceFile(fileName: string, bytes: Uint8Array, opts: Impor
       if (result instanceof Float32Array) return [{ name: singleName, data: kokoro(result) }];
       return [...result].map(([name, tensor]) => ({ name, data: kokoro(tensor) }));
     }
-    return [...readNpz(bytes, limits)].map(([name, tensor]) => ({ name, data: kokoro(tensor) }));
+    const voices = readNpz(bytes, limits);
+    if (voices.size === 0) throw new VoiceFormatError(`${label} is an empty archive: it holds no voices`);
+    return [...voices].map(([name, tensor]) => ({ name, data: kokoro(tensor) }));
   }
   if (looksLikeNpy(bytes)) {
     return [{ name: singleName, data: kokoro(readNpy(bytes, label)) }];

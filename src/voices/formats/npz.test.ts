@@ -106,7 +106,7 @@ test('readNpz rejects broken entries and broken archives', () => {
   new DataView(bad.buffer).setFloat32(128 + 4 * 77, NaN, true);
   assert.throws(() => readNpz(zipSync({ 'af_x.npy': bad }, { level: 0 })), isFormatError(/af_x\.npy.*non-finite/));
   assert.throws(() => readNpz(zipSync({ 'af_x.npy': new Uint8Array(10) }, { level: 0 })), isFormatError(/af_x\.npy/));
-  assert.throws(() => readNpz(zipSync({}, { level: 0 })), isFormatError(/empty/));
+  assert.equal(readNpz(writeNpz([])).size, 0, 'an empty archive is a valid, empty .npz');
   assert.throws(() => readNpz(new Uint8Array(100)), isFormatError(/not a valid zip/));
   assert.throws(() => readNpz(new Uint8Array(5)), isFormatError(/not a valid zip/));
   const good = writeNpz([['af_x', sampleTensor()]]);
@@ -127,11 +127,11 @@ test('readNpz rejects broken entries and broken archives', () => {
 });
 
 test('zip-bomb guard: sizes from the central directory are checked before inflating', () => {
-  // 64 MiB of zeros deflates to ~64 KiB.
-  const zeros = new Uint8Array(64 * 1024 * 1024);
-  const bomb = zipSync({ 'af_x.npy': zeros }, { level: 9 });
-  assert.ok(bomb.length < 1024 * 1024);
-  assert.throws(() => readNpz(bomb, { maxUncompressedBytes: 16 * 1024 * 1024 }), isFormatError(/inflate to more than/));
+  // 16 MiB of zeros deflates to ~16 KiB.
+  const zeros = new Uint8Array(16 * 1024 * 1024);
+  const bomb = zipSync({ 'af_x.npy': zeros }, { level: 1 });
+  assert.ok(bomb.length < 256 * 1024);
+  assert.throws(() => readNpz(bomb, { maxUncompressedBytes: 4 * 1024 * 1024 }), isFormatError(/inflate to more than/));
 
   // A declared size of ~4 GiB is refused under the default 1 GiB limit, nothing allocated.
   const small = zipSync({ 'af_x.npy': writeNpy(sampleTensor()) }, { level: 6 });

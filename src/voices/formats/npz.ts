@@ -32,14 +32,14 @@ function voiceNameOfEntry(entry: string): string {
 }
 
 /**
- * Reads every voice of an .npz archive, in archive order. Refuses archives with
+ * Reads every voice of an .npz archive, in archive order (an empty archive, as
+ * `writeNpz([])` writes, gives an empty map). Refuses archives with
  * more than 10,000 entries, or whose entries would inflate past
  * `maxUncompressedBytes` (default 1 GiB), before inflating anything.
  */
 export function readNpz(bytes: Uint8Array, opts: NpzReadOptions = {}): Map<string, Float32Array> {
   const what = '.npz archive';
   const entries = listZip(bytes, what, opts);
-  if (entries.length === 0) throw new VoiceFormatError(`${what} is empty`);
   const names = new Map<string, string>(); // entry → voice name
   const seen = new Map<string, string>(); // name key → entry
   for (const entry of entries) {
