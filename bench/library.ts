@@ -112,11 +112,11 @@ export async function benchLibrary(): Promise<BenchResult[]> {
 
     const startMs = median([await startUp(large), await startUp(large), await startUp(large)]);
 
-    server = await startTestServer({ dataDir: small });
+    server = await startTestServer({ dataDir: small, waitForWarmUp: true });
     const atSmall = await writes(server.url, WRITE_ROUNDS);
     await server.stop({ keepData: true });
 
-    server = await startTestServer({ dataDir: large });
+    server = await startTestServer({ dataDir: large, waitForWarmUp: true });
     const lists: number[] = [];
     for (let i = 0; i < 20; i++) {
       const r = await request(server.url, 'GET', '/v1/voices');

@@ -157,6 +157,14 @@ export function addVoiceCommands(voices: Command, withConfig: (command: Command)
     }),
   );
 
+  withConfig(voices.command('check').description("check the catalog's integrity (database and voice data)")).action(
+    run((library) => {
+      const problems = library.checkIntegrity();
+      if (problems.length > 0) throw new Error(`catalog problems:\n  ${problems.join('\n  ')}`);
+      process.stdout.write('catalog ok\n');
+    }),
+  );
+
   withConfig(voices.command('cleanup').description('remove expired temporary voices now')).action(
     run((library) => {
       process.stdout.write(`removed ${library.cleanup()} expired temporary voice(s)\n`);

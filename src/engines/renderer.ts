@@ -40,7 +40,7 @@ export class WorkerPoolRenderer implements Renderer {
       // Each thread runs one piece at a time; pieces are short, so fairness comes from the queue.
       concurrentTasksPerWorker: 1,
       // A piece's garbage is small; a small young generation keeps each thread's memory down.
-      resourceLimits: { maxYoungGenerationSizeMb: 8 },
+      resourceLimits: { maxYoungGenerationSizeMb: 4 },
     });
   }
 

@@ -22,6 +22,8 @@ export interface TestServerOptions {
   args?: string[];
   env?: Record<string, string>;
   dataDir?: string;
+  /** Resolve only once engines and encoders are warm (benchmarks), not as soon as it listens. */
+  waitForWarmUp?: boolean;
 }
 
 /**
@@ -41,6 +43,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 
+  let listening: string | null = null;
+  let warm = false;
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -54,9 +58,11 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         return;
       }
       logs.push(entry);
-      if (typeof entry.url === 'string' && String(entry.msg).startsWith('LiteTTS listening')) {
+      if (typeof entry.url === 'string' && String(entry.msg).startsWith('LiteTTS listening')) listening = entry.url;
+      if (entry.msg === 'engines warmed up') warm = true;
+      if (listening !== null && (warm || !options.waitForWarmUp)) {
         clearTimeout(timer);
-        resolve(entry.url);
+        resolve(listening);
       }
     });
     child.once('exit', (code) => {

@@ -80,6 +80,7 @@ export class VoiceLibrary {
   private readonly aliases: Map<string, string>;
   private readonly clock: () => number;
   private readonly decoded: LRUCache<string, VoiceData>;
+  private readonly voiceOfRow = new WeakMap<VoiceRow, Voice>();
 
   constructor(private readonly deps: LibraryDeps) {
     for (const engine of deps.engines) {
@@ -126,6 +127,11 @@ export class VoiceLibrary {
 
   counts(): { builtin: number; custom: number; temporary: number } {
     return { builtin: this.builtins.size, ...this.deps.catalog.counts(this.clock()) };
+  }
+
+  /** Problems the catalog finds in itself; empty when sound. */
+  checkIntegrity(): string[] {
+    return this.deps.catalog.checkIntegrity();
   }
 
   /** The OpenAI name → voice map in force. */
@@ -362,8 +368,16 @@ export class VoiceLibrary {
     return { ...b.voice, available: this.engineAvailable(b.voice.engine) };
   }
 
+  /**
+   * The API's voice object for a catalog row. The catalog hands out the same row
+   * objects until a row changes, so the mapping is kept per row object (and per
+   * engine availability): listing 10,000 voices does not rebuild 10,000 objects.
+   */
   private rowVoice(row: VoiceRow): Voice {
-    return {
+    const available = this.engineAvailable(row.engine);
+    const known = this.voiceOfRow.get(row);
+    if (known && known.available === available) return known;
+    const voice: Voice = {
       id: row.name,
       name: row.name,
       engine: row.engine,
@@ -375,8 +389,10 @@ export class VoiceLibrary {
       created_at: new Date(row.createdAt).toISOString(),
       expires_at: row.expiresAt === null ? null : new Date(row.expiresAt).toISOString(),
       session_id: row.sessionId,
-      available: this.engineAvailable(row.engine),
+      available,
     };
+    this.voiceOfRow.set(row, voice);
+    return voice;
   }
 
   private checkNewName(name: string, param: string): void {
