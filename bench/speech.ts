@@ -49,7 +49,8 @@ export async function benchSpeech(): Promise<BenchResult[]> {
   const renderer = new InProcessRenderer();
   const pcm = await renderer.render({ text: PARAGRAPH, voice: VOICE.data, speed: 1 });
   const audioSeconds = pcm.length / OUTPUT_SAMPLE_RATE;
-  const server = await startTestServer({ waitForWarmUp: true });
+  // No audio cache: every request here must really be synthesised.
+  const server = await startTestServer({ waitForWarmUp: true, args: ['--audio-cache-mb', '0'] });
 
   // The engine alone: espeak-ng synthesising the whole paragraph in-process at its native rate.
   const engineAlone = () =>

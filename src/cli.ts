@@ -83,9 +83,9 @@ export function buildCli(): Command {
     const voiceName = (options.voice as string | undefined) ?? config.defaultVoice ?? engines[0]!.builtinVoices()[0]!.name;
     let voice;
     try {
-      voice = library.resolve(voiceName);
+      voice = await library.resolve(voiceName);
     } finally {
-      catalog.close();
+      await catalog.close();
     }
     const renderer = new InProcessRenderer();
     const speech = new SpeechService(renderer, { ...config, maxQueue: 0 });

@@ -22,7 +22,7 @@ export function addVoiceCommands(voices: Command, withConfig: (command: Command)
         // Commander passes the positional arguments, then the options, then the command itself.
         await action(library, ...(args.slice(0, -1) as unknown as A));
       } finally {
-        catalog.close();
+        await catalog.close();
       }
     };
   const print = (voice: Voice, json: boolean) => process.stdout.write(json ? `${JSON.stringify(voice, null, 2)}\n` : `${line(voice)}\n`);
@@ -36,8 +36,8 @@ export function addVoiceCommands(voices: Command, withConfig: (command: Command)
       .option('--session <id>', 'only temporary voices of this session')
       .option('--json', 'print JSON'),
   ).action(
-    run((library, options: Record<string, unknown>) => {
-      const list = library.list({
+    run(async (library, options: Record<string, unknown>) => {
+      const list = await library.list({
         ...(options.kind !== undefined && { kind: options.kind as 'all' }),
         ...(options.engine !== undefined && { engine: String(options.engine) }),
         ...(options.session !== undefined && { sessionId: String(options.session) }),
@@ -48,8 +48,8 @@ export function addVoiceCommands(voices: Command, withConfig: (command: Command)
   );
 
   withConfig(voices.command('show').description('show one voice').argument('<name>').option('--json', 'print JSON')).action(
-    run((library, name: string, options: Record<string, unknown>) => {
-      const voice = library.get(name);
+    run(async (library, name: string, options: Record<string, unknown>) => {
+      const voice = await library.get(name);
       if (!voice) throw new Error(`Voice '${name}' does not exist`);
       print(voice, Boolean(options.json));
     }),
@@ -68,7 +68,7 @@ export function addVoiceCommands(voices: Command, withConfig: (command: Command)
   ).action(
     run(async (library, file: string, options: Record<string, unknown>) => {
       const bytes = new Uint8Array(await readFile(file));
-      const imported = importVoices(library, basename(file), bytes, {
+      const imported = await importVoices(library, basename(file), bytes, {
         voiceName: options.name as string | undefined,
         temporary: Boolean(options.temporary),
         sessionId: options.session as string | undefined,
@@ -87,7 +87,7 @@ export function addVoiceCommands(voices: Command, withConfig: (command: Command)
       .option('--all', 'include builtin and temporary voices'),
   ).action(
     run(async (library, file: string, options: Record<string, unknown>) => {
-      const out = exportVoices(library, options.all ? 'all' : 'custom');
+      const out = await exportVoices(library, options.all ? 'all' : 'custom');
       await writeFile(file, out.bytes);
       process.stderr.write(`wrote ${file}\n`);
     }),
@@ -102,7 +102,7 @@ export function addVoiceCommands(voices: Command, withConfig: (command: Command)
       .option('-f, --format <format>', 'bin, npz or json'),
   ).action(
     run(async (library, name: string, file: string, options: Record<string, unknown>) => {
-      await writeFile(file, downloadVoice(library, name, options.format as DownloadFormat | undefined).bytes);
+      await writeFile(file, (await downloadVoice(library, name, options.format as DownloadFormat | undefined)).bytes);
       process.stderr.write(`wrote ${file}\n`);
     }),
   );
@@ -115,8 +115,8 @@ export function addVoiceCommands(voices: Command, withConfig: (command: Command)
       .option('--temporary', 'the voice is temporary')
       .option('--session <id>', 'session the temporary voice must belong to'),
   ).action(
-    run((library, name: string, options: Record<string, unknown>) => {
-      const voice = library.delete(name, options.temporary ? 'temporary' : 'custom', options.session as string | undefined);
+    run(async (library, name: string, options: Record<string, unknown>) => {
+      const voice = await library.delete(name, options.temporary ? 'temporary' : 'custom', options.session as string | undefined);
       process.stdout.write(`deleted ${voice.name}\n`);
     }),
   );
@@ -129,8 +129,8 @@ export function addVoiceCommands(voices: Command, withConfig: (command: Command)
       .option('--as <new-name>', 'save it under another name')
       .option('--session <id>', 'session the voice must belong to'),
   ).action(
-    run((library, name: string, options: Record<string, unknown>) => {
-      const { voice, changed } = library.save(name, { sessionId: options.session as string | undefined, newName: options.as as string | undefined });
+    run(async (library, name: string, options: Record<string, unknown>) => {
+      const { voice, changed } = await library.save(name, { sessionId: options.session as string | undefined, newName: options.as as string | undefined });
       process.stdout.write(`${changed ? 'saved' : 'already custom:'} ${line(voice)}\n`);
     }),
   );
@@ -145,8 +145,8 @@ export function addVoiceCommands(voices: Command, withConfig: (command: Command)
       .option('--session <id>', 'session of the temporary voice')
       .option('--description <text>', 'description'),
   ).action(
-    run((library, name: string, formula: string, options: Record<string, unknown>) => {
-      const voice = library.blend({
+    run(async (library, name: string, formula: string, options: Record<string, unknown>) => {
+      const voice = await library.blend({
         name,
         voices: formula,
         temporary: Boolean(options.temporary),
@@ -158,16 +158,16 @@ export function addVoiceCommands(voices: Command, withConfig: (command: Command)
   );
 
   withConfig(voices.command('check').description("check the catalog's integrity (database and voice data)")).action(
-    run((library) => {
-      const problems = library.checkIntegrity();
+    run(async (library) => {
+      const problems = await library.checkIntegrity();
       if (problems.length > 0) throw new Error(`catalog problems:\n  ${problems.join('\n  ')}`);
       process.stdout.write('catalog ok\n');
     }),
   );
 
   withConfig(voices.command('cleanup').description('remove expired temporary voices now')).action(
-    run((library) => {
-      process.stdout.write(`removed ${library.cleanup()} expired temporary voice(s)\n`);
+    run(async (library) => {
+      process.stdout.write(`removed ${await library.cleanup()} expired temporary voice(s)\n`);
     }),
   );
 }

@@ -26,13 +26,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const app = await buildApp({ config, logger, engines, library, speech, metrics });
 
   // One sweeper per process; expired voices are invisible before it runs, it only reclaims their space.
-  library.cleanup();
+  await library.cleanup();
   const sweeper = setInterval(() => {
-    try {
-      library.cleanup();
-    } catch (error) {
-      logger.error({ err: error }, 'temporary voice cleanup failed');
-    }
+    library.cleanup().catch((error: unknown) => logger.error({ err: error }, 'temporary voice cleanup failed'));
   }, config.cleanupIntervalSeconds * 1000);
   sweeper.unref();
 
@@ -59,7 +55,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
         await warm;
         await app.close();
         await renderer.close();
-        catalog.close();
+        await catalog.close();
         logger.flush();
       })()),
   };

@@ -60,12 +60,12 @@ class Client {
   }
 }
 
-function integrity(dataDir: string): string[] {
+async function integrity(dataDir: string): Promise<string[]> {
   const catalog = new SqliteCatalog(catalogPath(dataDir));
   try {
-    return catalog.checkIntegrity();
+    return await catalog.checkIntegrity();
   } finally {
-    catalog.close();
+    await catalog.close();
   }
 }
 
@@ -108,7 +108,7 @@ describe('voice library (real server)', () => {
     server = await startTestServer({ dataDir: server.dataDir });
     api = new Client(server.url);
     await gone();
-    assert.deepEqual(integrity(server.dataDir), []);
+    assert.deepEqual(await integrity(server.dataDir), []);
   });
 
   test('temporary voices: hidden from the library, listed by session, usable at once, saved, deleted with session checks', async () => {
@@ -232,7 +232,7 @@ describe('voice library (real server)', () => {
     for (const r of results) assert.ok([200, 201, 404, 409].includes(r.status), `unexpected ${r.status}`);
     const all = (await api.json<{ data: VoiceJson[] }>('GET', '/v1/voices?kind=all')).body.data;
     for (const name of names) assert.ok(all.filter((v) => v.name.toLowerCase() === name.toLowerCase()).length <= 1, name);
-    assert.deepEqual(integrity(server.dataDir), []);
+    assert.deepEqual(await integrity(server.dataDir), []);
   });
 
   test('import and export: .bin, .npz and espeak JSON; the export is built from the catalog', async () => {
@@ -309,7 +309,7 @@ describe('durability under SIGKILL', () => {
     stop = true;
     await Promise.all(writers);
     assert.ok(acknowledged.size > 20, `only ${acknowledged.size} writes were acknowledged`);
-    assert.deepEqual(integrity(server.dataDir), []);
+    assert.deepEqual(await integrity(server.dataDir), []);
     server = await startTestServer({ dataDir: server.dataDir });
     try {
       const names = new Set((await new Client(server.url).names('?kind=custom')).map((n) => n));

@@ -62,27 +62,31 @@ export class CatalogError extends Error {
   }
 }
 
+/**
+ * Every method is asynchronous so that a networked store (PostgreSQL) can implement
+ * the same interface; the embedded SQLite store answers at once.
+ */
 export interface VoiceCatalog {
-  get(name: string, now: number): VoiceRow | undefined;
+  get(name: string, now: number): Promise<VoiceRow | undefined>;
   /** The row and its data, read together so they always match. */
-  getWithData(name: string, now: number): { row: VoiceRow; data: Uint8Array } | undefined;
-  list(filter: CatalogFilter, now: number): VoiceRow[];
+  getWithData(name: string, now: number): Promise<{ row: VoiceRow; data: Uint8Array } | undefined>;
+  list(filter: CatalogFilter, now: number): Promise<VoiceRow[]>;
   /** Adds a voice; a live voice of the same name (any letter case) is a `name_taken` error. */
-  insert(voice: NewVoice, now: number): VoiceRow;
+  insert(voice: NewVoice, now: number): Promise<VoiceRow>;
   /** Adds several voices in one transaction: all or none. */
-  insertAll(voices: readonly NewVoice[], now: number): VoiceRow[];
+  insertAll(voices: readonly NewVoice[], now: number): Promise<VoiceRow[]>;
   /** Renames and/or re-describes a custom voice. */
-  updateCustom(name: string, patch: { name?: string; description?: string }, now: number): VoiceRow;
+  updateCustom(name: string, patch: { name?: string; description?: string }, now: number): Promise<VoiceRow>;
   /** Makes a temporary voice permanent, optionally renaming it, in one transaction. Custom: returned unchanged. */
-  promote(name: string, options: { sessionId?: string; newName?: string }, now: number): { row: VoiceRow; changed: boolean };
+  promote(name: string, options: { sessionId?: string; newName?: string }, now: number): Promise<{ row: VoiceRow; changed: boolean }>;
   /** Deletes a voice of the given kind, removing its data when nothing else refers to it. */
-  delete(name: string, kind: StoredKind, options: { sessionId?: string }, now: number): VoiceRow;
+  delete(name: string, kind: StoredKind, options: { sessionId?: string }, now: number): Promise<VoiceRow>;
   /** Removes every expired temporary voice; returns what was removed. */
-  deleteExpired(now: number): VoiceRow[];
-  counts(now: number): { custom: number; temporary: number };
+  deleteExpired(now: number): Promise<VoiceRow[]>;
+  counts(now: number): Promise<{ custom: number; temporary: number }>;
   /** Problems found by the database's own check and the catalog's invariants; empty when sound. */
-  checkIntegrity(): string[];
-  close(): void;
+  checkIntegrity(): Promise<string[]>;
+  close(): Promise<void>;
 }
 
 /** SHA-256 (hex) of an engine name and voice data: the content key of every derived cache. */

@@ -28,9 +28,9 @@ function temp(name: string, session: string, expiresAt: number, extra: Partial<N
   return voice(name, { kind: 'temporary', sessionId: session, expiresAt, ...extra });
 }
 
-function code(fn: () => unknown): string {
+async function code(fn: () => Promise<unknown>): Promise<string> {
   try {
-    fn();
+    await fn();
   } catch (error) {
     if (error instanceof CatalogError) return error.code;
     throw error;
@@ -38,7 +38,7 @@ function code(fn: () => unknown): string {
   return 'no error';
 }
 
-describe('SqliteCatalog', () => {
+describe('SqliteCatalog', async () => {
   let dir: string;
   let path: string;
   let catalog: SqliteCatalog;
@@ -48,69 +48,69 @@ describe('SqliteCatalog', () => {
     path = join(dir, 'voices.db');
     catalog = new SqliteCatalog(path);
   });
-  afterEach(() => {
-    catalog.close();
+  afterEach(async () => {
+    await catalog.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('names are unique case-insensitively across custom and live temporary voices', () => {
-    catalog.insert(voice('MyVoice'), T0);
-    assert.equal(code(() => catalog.insert(voice('myvoice'), T0)), 'name_taken');
-    assert.equal(code(() => catalog.insert(temp('MYVOICE', 's1', T0 + 1000), T0)), 'name_taken');
-    catalog.insert(temp('Other', 's1', T0 + 1000), T0);
-    assert.equal(code(() => catalog.insert(voice('other'), T0)), 'name_taken');
-    assert.equal(catalog.get('myVOICE', T0)!.name, 'MyVoice');
+  test('names are unique case-insensitively across custom and live temporary voices', async () => {
+    await catalog.insert(voice('MyVoice'), T0);
+    assert.equal(await code(() => catalog.insert(voice('myvoice'), T0)), 'name_taken');
+    assert.equal(await code(() => catalog.insert(temp('MYVOICE', 's1', T0 + 1000), T0)), 'name_taken');
+    await catalog.insert(temp('Other', 's1', T0 + 1000), T0);
+    assert.equal(await code(() => catalog.insert(voice('other'), T0)), 'name_taken');
+    assert.equal((await catalog.get('myVOICE', T0))!.name, 'MyVoice');
   });
 
-  test('a temporary voice vanishes the instant it expires, and its name is free again', () => {
-    catalog.insert(temp('t1', 's1', T0 + 5000), T0);
-    assert.ok(catalog.get('t1', T0 + 4999));
-    assert.equal(catalog.get('t1', T0 + 5000), undefined);
-    assert.equal(catalog.getWithData('t1', T0 + 5000), undefined);
-    assert.deepEqual(catalog.list({ kind: 'temporary' }, T0 + 5000), []);
-    assert.deepEqual(catalog.counts(T0 + 5000), { custom: 0, temporary: 0 });
-    assert.equal(code(() => catalog.delete('t1', 'temporary', {}, T0 + 5000)), 'not_found');
+  test('a temporary voice vanishes the instant it expires, and its name is free again', async () => {
+    await catalog.insert(temp('t1', 's1', T0 + 5000), T0);
+    assert.ok((await catalog.get('t1', T0 + 4999)));
+    assert.equal((await catalog.get('t1', T0 + 5000)), undefined);
+    assert.equal((await catalog.getWithData('t1', T0 + 5000)), undefined);
+    assert.deepEqual((await catalog.list({ kind: 'temporary' }, T0 + 5000)), []);
+    assert.deepEqual((await catalog.counts(T0 + 5000)), { custom: 0, temporary: 0 });
+    assert.equal(await code(() => catalog.delete('t1', 'temporary', {}, T0 + 5000)), 'not_found');
     // Reusing the name removes the expired row in the same transaction.
-    catalog.insert(voice('t1'), T0 + 6000);
-    assert.equal(catalog.get('t1', T0 + 6000)!.kind, 'custom');
-    assert.deepEqual(catalog.checkIntegrity(), []);
+    await catalog.insert(voice('t1'), T0 + 6000);
+    assert.equal((await catalog.get('t1', T0 + 6000))!.kind, 'custom');
+    assert.deepEqual((await catalog.checkIntegrity()), []);
   });
 
-  test('deleteExpired removes expired voices and their data, nothing else', () => {
-    catalog.insert(temp('a', 's', T0 + 1000), T0);
-    catalog.insert(temp('b', 's', T0 + 9000), T0);
-    catalog.insert(voice('c'), T0);
-    const removed = catalog.deleteExpired(T0 + 2000);
+  test('deleteExpired removes expired voices and their data, nothing else', async () => {
+    await catalog.insert(temp('a', 's', T0 + 1000), T0);
+    await catalog.insert(temp('b', 's', T0 + 9000), T0);
+    await catalog.insert(voice('c'), T0);
+    const removed = (await catalog.deleteExpired(T0 + 2000));
     assert.deepEqual(removed.map((r) => r.name), ['a']);
-    assert.deepEqual(catalog.list({}, T0 + 2000).map((r) => r.name), ['b', 'c']);
-    assert.deepEqual(catalog.checkIntegrity(), []);
+    assert.deepEqual((await catalog.list({}, T0 + 2000)).map((r) => r.name), ['b', 'c']);
+    assert.deepEqual((await catalog.checkIntegrity()), []);
   });
 
-  test('promote makes a temporary voice permanent, optionally renamed, with session checks', () => {
-    catalog.insert(temp('draft', 'sess-a', T0 + 1000), T0);
-    assert.equal(code(() => catalog.promote('draft', { sessionId: 'sess-b' }, T0)), 'session_mismatch');
-    catalog.insert(voice('Taken'), T0);
-    assert.equal(code(() => catalog.promote('draft', { newName: 'taken' }, T0)), 'name_taken');
-    assert.equal(catalog.get('draft', T0)!.kind, 'temporary', 'a failed promote changes nothing');
-    const { row, changed } = catalog.promote('draft', { sessionId: 'sess-a', newName: 'Final' }, T0);
+  test('promote makes a temporary voice permanent, optionally renamed, with session checks', async () => {
+    await catalog.insert(temp('draft', 'sess-a', T0 + 1000), T0);
+    assert.equal(await code(() => catalog.promote('draft', { sessionId: 'sess-b' }, T0)), 'session_mismatch');
+    await catalog.insert(voice('Taken'), T0);
+    assert.equal(await code(() => catalog.promote('draft', { newName: 'taken' }, T0)), 'name_taken');
+    assert.equal((await catalog.get('draft', T0))!.kind, 'temporary', 'a failed promote changes nothing');
+    const { row, changed } = (await catalog.promote('draft', { sessionId: 'sess-a', newName: 'Final' }, T0));
     assert.equal(changed, true);
     assert.deepEqual([row.name, row.kind, row.expiresAt, row.sessionId], ['Final', 'custom', null, null]);
-    assert.equal(catalog.get('draft', T0), undefined);
-    assert.ok(catalog.get('final', T0 + 10 * 365 * 86400_000), 'saved voices never expire');
-    assert.equal(catalog.promote('Final', {}, T0).changed, false);
+    assert.equal((await catalog.get('draft', T0)), undefined);
+    assert.ok((await catalog.get('final', T0 + 10 * 365 * 86400_000)), 'saved voices never expire');
+    assert.equal((await catalog.promote('Final', {}, T0)).changed, false);
   });
 
-  test('delete checks kind and session and removes every trace of the data', () => {
+  test('delete checks kind and session and removes every trace of the data', async () => {
     const marker = 'UNIQUE-MARKER-7f3a9c';
-    catalog.insert(voice('gone', { data: new TextEncoder().encode(marker.repeat(50)) }), T0);
-    catalog.insert(temp('tmp', 's1', T0 + 1000), T0);
-    assert.equal(code(() => catalog.delete('gone', 'temporary', {}, T0)), 'wrong_kind');
-    assert.equal(code(() => catalog.delete('tmp', 'custom', {}, T0)), 'wrong_kind');
-    assert.equal(code(() => catalog.delete('tmp', 'temporary', { sessionId: 'other' }, T0)), 'session_mismatch');
-    catalog.delete('gone', 'custom', {}, T0);
-    catalog.delete('tmp', 'temporary', { sessionId: 's1' }, T0);
-    assert.equal(catalog.get('gone', T0), undefined);
-    catalog.close();
+    await catalog.insert(voice('gone', { data: new TextEncoder().encode(marker.repeat(50)) }), T0);
+    await catalog.insert(temp('tmp', 's1', T0 + 1000), T0);
+    assert.equal(await code(() => catalog.delete('gone', 'temporary', {}, T0)), 'wrong_kind');
+    assert.equal(await code(() => catalog.delete('tmp', 'custom', {}, T0)), 'wrong_kind');
+    assert.equal(await code(() => catalog.delete('tmp', 'temporary', { sessionId: 'other' }, T0)), 'session_mismatch');
+    await catalog.delete('gone', 'custom', {}, T0);
+    await catalog.delete('tmp', 'temporary', { sessionId: 's1' }, T0);
+    assert.equal((await catalog.get('gone', T0)), undefined);
+    await catalog.close();
     // secure_delete: the bytes are overwritten in the database file, not just unlinked.
     const files = ['voices.db', 'voices.db-wal'].map((f) => {
       try {
@@ -120,81 +120,81 @@ describe('SqliteCatalog', () => {
       }
     });
     catalog = new SqliteCatalog(path);
-    catalog.close();
+    await catalog.close();
     const afterCheckpoint = readFileSync(path).toString('latin1');
     assert.ok(!afterCheckpoint.includes(marker), 'deleted voice data is not left in the database file');
     assert.ok(files.length === 2);
     catalog = new SqliteCatalog(path);
-    assert.deepEqual(catalog.checkIntegrity(), []);
+    assert.deepEqual((await catalog.checkIntegrity()), []);
   });
 
-  test('identical data is stored once and survives until its last voice is gone', () => {
+  test('identical data is stored once and survives until its last voice is gone', async () => {
     const data = new Uint8Array([1, 2, 3, 4]);
-    const a = catalog.insert(voice('a', { data }), T0);
-    const b = catalog.insert(voice('b', { data }), T0);
+    const a = (await catalog.insert(voice('a', { data }), T0));
+    const b = (await catalog.insert(voice('b', { data }), T0));
     assert.equal(a.contentHash, b.contentHash);
-    catalog.delete('a', 'custom', {}, T0);
-    assert.deepEqual(catalog.getWithData('b', T0)!.data, data);
-    catalog.delete('b', 'custom', {}, T0);
-    assert.deepEqual(catalog.checkIntegrity(), []);
+    await catalog.delete('a', 'custom', {}, T0);
+    assert.deepEqual((await catalog.getWithData('b', T0))!.data, data);
+    await catalog.delete('b', 'custom', {}, T0);
+    assert.deepEqual((await catalog.checkIntegrity()), []);
   });
 
-  test('insertAll is all or nothing', () => {
-    catalog.insert(voice('exists'), T0);
-    assert.equal(code(() => catalog.insertAll([voice('new1'), voice('EXISTS'), voice('new2')], T0)), 'name_taken');
-    assert.deepEqual(catalog.list({}, T0).map((r) => r.name), ['exists']);
-    assert.deepEqual(catalog.checkIntegrity(), []);
+  test('insertAll is all or nothing', async () => {
+    await catalog.insert(voice('exists'), T0);
+    assert.equal(await code(() => catalog.insertAll([voice('new1'), voice('EXISTS'), voice('new2')], T0)), 'name_taken');
+    assert.deepEqual((await catalog.list({}, T0)).map((r) => r.name), ['exists']);
+    assert.deepEqual((await catalog.checkIntegrity()), []);
   });
 
-  test('rename and describe custom voices; a change of letter case alone is allowed', () => {
-    catalog.insert(voice('alpha'), T0);
-    catalog.insert(voice('beta'), T0);
-    assert.equal(code(() => catalog.updateCustom('alpha', { name: 'BETA' }, T0)), 'name_taken');
-    assert.equal(catalog.updateCustom('alpha', { name: 'Alpha' }, T0).name, 'Alpha');
-    const row = catalog.updateCustom('alpha', { name: 'gamma', description: 'renamed' }, T0);
+  test('rename and describe custom voices; a change of letter case alone is allowed', async () => {
+    await catalog.insert(voice('alpha'), T0);
+    await catalog.insert(voice('beta'), T0);
+    assert.equal(await code(() => catalog.updateCustom('alpha', { name: 'BETA' }, T0)), 'name_taken');
+    assert.equal((await catalog.updateCustom('alpha', { name: 'Alpha' }, T0)).name, 'Alpha');
+    const row = (await catalog.updateCustom('alpha', { name: 'gamma', description: 'renamed' }, T0));
     assert.deepEqual([row.name, row.description], ['gamma', 'renamed']);
-    assert.equal(catalog.get('alpha', T0), undefined);
-    catalog.insert(temp('t', 's', T0 + 1000), T0);
-    assert.equal(code(() => catalog.updateCustom('t', { description: 'x' }, T0)), 'wrong_kind');
+    assert.equal((await catalog.get('alpha', T0)), undefined);
+    await catalog.insert(temp('t', 's', T0 + 1000), T0);
+    assert.equal(await code(() => catalog.updateCustom('t', { description: 'x' }, T0)), 'wrong_kind');
   });
 
-  test('lists filter by kind, engine and session, in name order', () => {
-    catalog.insert(voice('b-custom'), T0);
-    catalog.insert(voice('a-kokoro', { engine: 'kokoro' }), T0);
-    catalog.insert(temp('c-temp', 's1', T0 + 1000), T0);
-    catalog.insert(temp('d-temp', 's2', T0 + 1000), T0);
-    assert.deepEqual(catalog.list({}, T0).map((r) => r.name), ['a-kokoro', 'b-custom', 'c-temp', 'd-temp']);
-    assert.deepEqual(catalog.list({ kind: 'custom' }, T0).map((r) => r.name), ['a-kokoro', 'b-custom']);
-    assert.deepEqual(catalog.list({ engine: 'kokoro' }, T0).map((r) => r.name), ['a-kokoro']);
-    assert.deepEqual(catalog.list({ sessionId: 's2' }, T0).map((r) => r.name), ['d-temp']);
-    assert.deepEqual(catalog.counts(T0), { custom: 2, temporary: 2 });
+  test('lists filter by kind, engine and session, in name order', async () => {
+    await catalog.insert(voice('b-custom'), T0);
+    await catalog.insert(voice('a-kokoro', { engine: 'kokoro' }), T0);
+    await catalog.insert(temp('c-temp', 's1', T0 + 1000), T0);
+    await catalog.insert(temp('d-temp', 's2', T0 + 1000), T0);
+    assert.deepEqual((await catalog.list({}, T0)).map((r) => r.name), ['a-kokoro', 'b-custom', 'c-temp', 'd-temp']);
+    assert.deepEqual((await catalog.list({ kind: 'custom' }, T0)).map((r) => r.name), ['a-kokoro', 'b-custom']);
+    assert.deepEqual((await catalog.list({ engine: 'kokoro' }, T0)).map((r) => r.name), ['a-kokoro']);
+    assert.deepEqual((await catalog.list({ sessionId: 's2' }, T0)).map((r) => r.name), ['d-temp']);
+    assert.deepEqual((await catalog.counts(T0)), { custom: 2, temporary: 2 });
   });
 
-  test('writes by a second connection (the CLI beside the server) are seen at once', () => {
+  test('writes by a second connection (the CLI beside the server) are seen at once', async () => {
     const other = new SqliteCatalog(path);
     try {
-      assert.deepEqual(catalog.list({}, T0), []); // the lister's snapshot is now warm
-      other.insert(voice('from-cli'), T0);
-      assert.ok(catalog.get('from-cli', T0));
-      assert.deepEqual(catalog.list({}, T0).map((r) => r.name), ['from-cli'], 'a cached list sees the other connection’s commit');
-      other.updateCustom('from-cli', { description: 'changed elsewhere' }, T0);
-      assert.equal(catalog.list({}, T0)[0]!.description, 'changed elsewhere');
-      assert.deepEqual(other.list({}, T0).map((r) => r.name), ['from-cli']);
-      catalog.delete('from-cli', 'custom', {}, T0);
-      assert.equal(other.get('from-cli', T0), undefined);
-      assert.deepEqual(other.list({}, T0), []);
+      assert.deepEqual((await catalog.list({}, T0)), []); // the lister's snapshot is now warm
+      await other.insert(voice('from-cli'), T0);
+      assert.ok((await catalog.get('from-cli', T0)));
+      assert.deepEqual((await catalog.list({}, T0)).map((r) => r.name), ['from-cli'], 'a cached list sees the other connection’s commit');
+      await other.updateCustom('from-cli', { description: 'changed elsewhere' }, T0);
+      assert.equal((await catalog.list({}, T0))[0]!.description, 'changed elsewhere');
+      assert.deepEqual((await other.list({}, T0)).map((r) => r.name), ['from-cli']);
+      await catalog.delete('from-cli', 'custom', {}, T0);
+      assert.equal((await other.get('from-cli', T0)), undefined);
+      assert.deepEqual((await other.list({}, T0)), []);
     } finally {
-      other.close();
+      await other.close();
     }
   });
 
-  test('everything survives closing and reopening', () => {
-    catalog.insert(voice('kept', { description: 'hello' }), T0);
-    catalog.insert(temp('kept-temp', 's9', T0 + 60_000), T0);
-    catalog.close();
+  test('everything survives closing and reopening', async () => {
+    await catalog.insert(voice('kept', { description: 'hello' }), T0);
+    await catalog.insert(temp('kept-temp', 's9', T0 + 60_000), T0);
+    await catalog.close();
     catalog = new SqliteCatalog(path);
-    assert.equal(catalog.get('kept', T0)!.description, 'hello');
-    assert.equal(catalog.get('kept-temp', T0)!.sessionId, 's9');
-    assert.deepEqual(catalog.checkIntegrity(), []);
+    assert.equal((await catalog.get('kept', T0))!.description, 'hello');
+    assert.equal((await catalog.get('kept-temp', T0))!.sessionId, 's9');
+    assert.deepEqual((await catalog.checkIntegrity()), []);
   });
 });

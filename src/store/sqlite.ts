@@ -82,6 +82,14 @@ function toRow(r: DbRow): VoiceRow {
   };
 }
 
+function settle<T>(fn: () => T): Promise<T> {
+  try {
+    return Promise.resolve(fn());
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
 export class SqliteCatalog implements VoiceCatalog {
   private readonly db: Database.Database;
   private readonly statements;
@@ -141,14 +149,14 @@ export class SqliteCatalog implements VoiceCatalog {
     this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }
 
-  get(name: string, now: number): VoiceRow | undefined {
+  private getSync(name: string, now: number): VoiceRow | undefined {
     const r = this.statements.get.get({ key: name.toLowerCase(), now });
     return r && toRow(r);
   }
 
-  getWithData(name: string, now: number): { row: VoiceRow; data: Uint8Array } | undefined {
+  private getWithDataSync(name: string, now: number): { row: VoiceRow; data: Uint8Array } | undefined {
     return this.db.transaction(() => {
-      const row = this.get(name, now);
+      const row = this.getSync(name, now);
       if (!row) return undefined;
       const data = this.statements.data.get({ hash: row.contentHash });
       if (!data) throw new Error(`catalog corrupt: no data for voice '${row.name}'`);
@@ -156,7 +164,7 @@ export class SqliteCatalog implements VoiceCatalog {
     })();
   }
 
-  list(filter: CatalogFilter, now: number): VoiceRow[] {
+  private listSync(filter: CatalogFilter, now: number): VoiceRow[] {
     return this.snapshot().filter(
       (row) =>
         (row.expiresAt === null || row.expiresAt > now) &&
@@ -181,11 +189,11 @@ export class SqliteCatalog implements VoiceCatalog {
     return this.rows;
   }
 
-  insert(voice: NewVoice, now: number): VoiceRow {
-    return this.insertAll([voice], now)[0]!;
+  private insertSync(voice: NewVoice, now: number): VoiceRow {
+    return this.insertAllSync([voice], now)[0]!;
   }
 
-  insertAll(voices: readonly NewVoice[], now: number): VoiceRow[] {
+  private insertAllSync(voices: readonly NewVoice[], now: number): VoiceRow[] {
     this.write(() => {
       for (const voice of voices) {
         const key = voice.name.toLowerCase();
@@ -209,10 +217,10 @@ export class SqliteCatalog implements VoiceCatalog {
         });
       }
     });
-    return voices.map((v) => this.get(v.name, now)!);
+    return voices.map((v) => this.getSync(v.name, now)!);
   }
 
-  updateCustom(name: string, patch: { name?: string; description?: string }, now: number): VoiceRow {
+  private updateCustomSync(name: string, patch: { name?: string; description?: string }, now: number): VoiceRow {
     return this.write(() => {
       const row = this.require(name, now);
       if (row.kind !== 'custom') throw new CatalogError('wrong_kind', `Voice '${row.name}' is ${row.kind}, not custom`, row);
@@ -222,11 +230,11 @@ export class SqliteCatalog implements VoiceCatalog {
         current = patch.name;
       }
       if (patch.description !== undefined) this.statements.describe.run({ key: current.toLowerCase(), description: patch.description });
-      return this.get(current, now)!;
+      return this.getSync(current, now)!;
     });
   }
 
-  promote(name: string, options: { sessionId?: string; newName?: string }, now: number): { row: VoiceRow; changed: boolean } {
+  private promoteSync(name: string, options: { sessionId?: string; newName?: string }, now: number): { row: VoiceRow; changed: boolean } {
     return this.write(() => {
       const row = this.require(name, now);
       if (row.kind === 'custom') return { row, changed: false };
@@ -237,11 +245,11 @@ export class SqliteCatalog implements VoiceCatalog {
         current = options.newName;
       }
       this.statements.promote.run({ key: current.toLowerCase() });
-      return { row: this.get(current, now)!, changed: true };
+      return { row: this.getSync(current, now)!, changed: true };
     });
   }
 
-  delete(name: string, kind: StoredKind, options: { sessionId?: string }, now: number): VoiceRow {
+  private deleteSync(name: string, kind: StoredKind, options: { sessionId?: string }, now: number): VoiceRow {
     return this.write(() => {
       const row = this.require(name, now);
       if (row.kind !== kind) throw new CatalogError('wrong_kind', `Voice '${row.name}' is ${row.kind}, not ${kind}`, row);
@@ -251,7 +259,7 @@ export class SqliteCatalog implements VoiceCatalog {
     });
   }
 
-  deleteExpired(now: number): VoiceRow[] {
+  private deleteExpiredSync(now: number): VoiceRow[] {
     return this.write(() => {
       const rows = this.statements.expired.all({ now }).map(toRow);
       for (const row of rows) this.removeRow(row);
@@ -259,13 +267,13 @@ export class SqliteCatalog implements VoiceCatalog {
     });
   }
 
-  counts(now: number): { custom: number; temporary: number } {
+  private countsSync(now: number): { custom: number; temporary: number } {
     const counts = { custom: 0, temporary: 0 };
     for (const { kind, n } of this.statements.counts.all({ now })) counts[kind as StoredKind] = n;
     return counts;
   }
 
-  checkIntegrity(): string[] {
+  private checkIntegritySync(): string[] {
     const problems = (this.db.pragma('integrity_check') as { integrity_check: string }[])
       .map((r) => r.integrity_check)
       .filter((r) => r !== 'ok');
@@ -284,8 +292,45 @@ export class SqliteCatalog implements VoiceCatalog {
     return problems;
   }
 
-  close(): void {
+  close(): Promise<void> {
     this.db.close();
+    return Promise.resolve();
+  }
+
+  // The interface is asynchronous (see VoiceCatalog); SQLite answers synchronously, and
+  // better-sqlite3's transactions must not span an await, so each call is one sync step.
+  get(name: string, now: number): Promise<VoiceRow | undefined> {
+    return settle(() => this.getSync(name, now));
+  }
+  getWithData(name: string, now: number): Promise<{ row: VoiceRow; data: Uint8Array } | undefined> {
+    return settle(() => this.getWithDataSync(name, now));
+  }
+  list(filter: CatalogFilter, now: number): Promise<VoiceRow[]> {
+    return settle(() => this.listSync(filter, now));
+  }
+  insert(voice: NewVoice, now: number): Promise<VoiceRow> {
+    return settle(() => this.insertSync(voice, now));
+  }
+  insertAll(voices: readonly NewVoice[], now: number): Promise<VoiceRow[]> {
+    return settle(() => this.insertAllSync(voices, now));
+  }
+  updateCustom(name: string, patch: { name?: string; description?: string }, now: number): Promise<VoiceRow> {
+    return settle(() => this.updateCustomSync(name, patch, now));
+  }
+  promote(name: string, options: { sessionId?: string; newName?: string }, now: number): Promise<{ row: VoiceRow; changed: boolean }> {
+    return settle(() => this.promoteSync(name, options, now));
+  }
+  delete(name: string, kind: StoredKind, options: { sessionId?: string }, now: number): Promise<VoiceRow> {
+    return settle(() => this.deleteSync(name, kind, options, now));
+  }
+  deleteExpired(now: number): Promise<VoiceRow[]> {
+    return settle(() => this.deleteExpiredSync(now));
+  }
+  counts(now: number): Promise<{ custom: number; temporary: number }> {
+    return settle(() => this.countsSync(now));
+  }
+  checkIntegrity(): Promise<string[]> {
+    return settle(() => this.checkIntegritySync());
   }
 
   /** Frees `key` for a new voice: an expired temporary voice of that name is removed; a live one is a conflict. */
@@ -310,7 +355,7 @@ export class SqliteCatalog implements VoiceCatalog {
   }
 
   private require(name: string, now: number): VoiceRow {
-    const row = this.get(name, now);
+    const row = this.getSync(name, now);
     if (!row) throw new CatalogError('not_found', `Voice '${name}' does not exist`);
     return row;
   }

@@ -97,7 +97,7 @@ export class VoiceLibrary {
   // ——— reading ———
 
   /** `library` (the default) is builtin and custom voices; temporary ones appear only when asked for. */
-  list(filter: VoiceFilter = {}): Voice[] {
+  async list(filter: VoiceFilter = {}): Promise<Voice[]> {
     const kind = filter.kind ?? 'library';
     const out: Voice[] = [];
     const withBuiltins = kind === 'all' || kind === 'library' || kind === 'builtin';
@@ -106,7 +106,7 @@ export class VoiceLibrary {
     }
     if (kind === 'builtin') return out;
     const stored: StoredKind | undefined = kind === 'library' ? 'custom' : kind === 'all' ? undefined : kind;
-    const rows = this.deps.catalog.list(
+    const rows = await this.deps.catalog.list(
       {
         ...(stored !== undefined && { kind: stored }),
         ...(filter.engine !== undefined && { engine: filter.engine }),
@@ -118,19 +118,19 @@ export class VoiceLibrary {
     return out;
   }
 
-  get(name: string): Voice | undefined {
+  async get(name: string): Promise<Voice | undefined> {
     const builtin = this.builtins.get(nameKey(name));
     if (builtin) return this.builtinVoice(builtin);
-    const row = this.deps.catalog.get(name, this.clock());
+    const row = await this.deps.catalog.get(name, this.clock());
     return row && this.rowVoice(row);
   }
 
-  counts(): { builtin: number; custom: number; temporary: number } {
-    return { builtin: this.builtins.size, ...this.deps.catalog.counts(this.clock()) };
+  async counts(): Promise<{ builtin: number; custom: number; temporary: number }> {
+    return { builtin: this.builtins.size, ...(await this.deps.catalog.counts(this.clock())) };
   }
 
   /** Problems the catalog finds in itself; empty when sound. */
-  checkIntegrity(): string[] {
+  checkIntegrity(): Promise<string[]> {
     return this.deps.catalog.checkIntegrity();
   }
 
@@ -143,7 +143,7 @@ export class VoiceLibrary {
    * The voice a speech request names: a voice, `{id}`, an OpenAI voice name, or a
    * blend formula. Throws ApiErrors (404 unknown, 503 engine not installed, 400 bad blend).
    */
-  resolve(param: VoiceParam, paramName = 'voice'): ResolvedVoice {
+  async resolve(param: VoiceParam, paramName = 'voice'): Promise<ResolvedVoice> {
     const text = (typeof param === 'string' ? param : param.id).trim();
     if (text.length === 0) throw errors.invalidParam(paramName, `'${paramName}' must name a voice`);
     if (isBlendFormula(text)) {
@@ -158,34 +158,43 @@ export class VoiceLibrary {
    * the decoded-voice cache: that cache is for voices that speak, and a bulk
    * export must not push them out of it.
    */
-  voiceData(name: string): { voice: Voice; data: VoiceData } {
+  async voiceData(name: string): Promise<{ voice: Voice; data: VoiceData }> {
     const builtin = this.builtins.get(nameKey(name));
     if (builtin) return { voice: this.builtinVoice(builtin), data: builtin.data };
-    const found = this.deps.catalog.getWithData(name, this.clock());
+    const found = await this.deps.catalog.getWithData(name, this.clock());
     if (!found) throw errors.voiceNotFound(name, 'name');
     return { voice: this.rowVoice(found.row), data: deserializeVoiceData(found.row.engine, found.data) };
   }
 
+  /** A voice's data exactly as stored (a Kokoro voice's raw float32 tensor is the .bin format itself). */
+  async storedData(name: string): Promise<{ voice: Voice; bytes: Uint8Array }> {
+    const builtin = this.builtins.get(nameKey(name));
+    if (builtin) return { voice: this.builtinVoice(builtin), bytes: serializeVoiceData(builtin.data) };
+    const found = await this.deps.catalog.getWithData(name, this.clock());
+    if (!found) throw errors.voiceNotFound(name, 'name');
+    return { voice: this.rowVoice(found.row), bytes: found.data };
+  }
+
   /** Every voice of the given kinds with its data, for export (read one at a time, not cached). */
-  *voicesWithData(kind: 'custom' | 'all', engine: EngineId): Generator<{ voice: Voice; data: VoiceData }> {
+  async *voicesWithData(kind: 'custom' | 'all', engine: EngineId): AsyncGenerator<{ voice: Voice; data: VoiceData }> {
     if (kind === 'all') {
       for (const b of this.builtins.values()) if (b.voice.engine === engine && this.engineAvailable(engine)) yield { voice: this.builtinVoice(b), data: b.data };
     }
-    const rows = this.deps.catalog.list({ engine, ...(kind === 'custom' && { kind: 'custom' as const }) }, this.clock());
+    const rows = await this.deps.catalog.list({ engine, ...(kind === 'custom' && { kind: 'custom' as const }) }, this.clock());
     for (const row of rows) {
-      const found = this.deps.catalog.getWithData(row.name, this.clock());
+      const found = await this.deps.catalog.getWithData(row.name, this.clock());
       if (found) yield { voice: this.rowVoice(found.row), data: deserializeVoiceData(found.row.engine, found.data) };
     }
   }
 
   // ——— writing ———
 
-  create(input: NewVoiceInput): Voice {
-    return this.createMany([input])[0]!;
+  async create(input: NewVoiceInput): Promise<Voice> {
+    return (await this.createMany([input]))[0]!;
   }
 
   /** Adds voices in one transaction: all of them or, on any conflict, none. */
-  createMany(inputs: readonly NewVoiceInput[]): Voice[] {
+  async createMany(inputs: readonly NewVoiceInput[]): Promise<Voice[]> {
     const now = this.clock();
     const seen = new Set<string>();
     const voices = inputs.map((input) => {
@@ -211,15 +220,15 @@ export class VoiceLibrary {
     // One generated session for a batch of temporary voices, so they can be listed together.
     const batchSession = voices.find((v) => v.sessionId !== null)?.sessionId ?? null;
     for (const v of voices) if (v.sessionId !== null && inputs.every((i) => i.sessionId === undefined)) v.sessionId = batchSession;
-    const rows = this.catalogWrite(() => this.deps.catalog.insertAll(voices, now));
+    const rows = await this.catalogWrite(() => this.deps.catalog.insertAll(voices, now));
     for (const row of rows) this.log(row.kind === 'temporary' ? 'temporary voice created' : 'voice created', row);
     return rows.map((row) => this.rowVoice(row));
   }
 
-  save(name: string, options: { sessionId?: string | undefined; newName?: string | undefined }): { voice: Voice; changed: boolean } {
+  async save(name: string, options: { sessionId?: string | undefined; newName?: string | undefined }): Promise<{ voice: Voice; changed: boolean }> {
     this.refuseBuiltin(name, 'saved');
     if (options.newName !== undefined) this.checkNewName(options.newName, 'new_name');
-    const { row, changed } = this.catalogWrite(() =>
+    const { row, changed } = await this.catalogWrite(() =>
       this.deps.catalog.promote(name, { ...(options.sessionId !== undefined && { sessionId: options.sessionId }), ...(options.newName !== undefined && { newName: options.newName }) }, this.clock()),
     );
     if (changed) {
@@ -229,27 +238,27 @@ export class VoiceLibrary {
     return { voice: this.rowVoice(row), changed };
   }
 
-  update(name: string, patch: { name?: string | undefined; description?: string | undefined }): Voice {
+  async update(name: string, patch: { name?: string | undefined; description?: string | undefined }): Promise<Voice> {
     this.refuseBuiltin(name, 'changed');
     if (patch.name !== undefined) this.checkNewName(patch.name, 'name');
     const description = patch.description === undefined ? undefined : this.checkDescription(patch.description);
-    const row = this.catalogWrite(() =>
+    const row = await this.catalogWrite(() =>
       this.deps.catalog.updateCustom(name, { ...(patch.name !== undefined && { name: patch.name }), ...(description !== undefined && { description }) }, this.clock()),
     );
     if (patch.name !== undefined && patch.name !== name) this.log('voice renamed', row, { from: name });
     return this.rowVoice(row);
   }
 
-  delete(name: string, kind: StoredKind, sessionId?: string): Voice {
+  async delete(name: string, kind: StoredKind, sessionId?: string): Promise<Voice> {
     this.refuseBuiltin(name, 'deleted');
-    const row = this.catalogWrite(() => this.deps.catalog.delete(name, kind, sessionId !== undefined ? { sessionId } : {}, this.clock()));
+    const row = await this.catalogWrite(() => this.deps.catalog.delete(name, kind, sessionId !== undefined ? { sessionId } : {}, this.clock()));
     this.log(kind === 'temporary' ? 'temporary voice deleted' : 'voice deleted', row);
     return this.rowVoice(row);
   }
 
   /** Removes expired temporary voices now; returns how many. */
-  cleanup(): number {
-    const removed = this.deps.catalog.deleteExpired(this.clock());
+  async cleanup(): Promise<number> {
+    const removed = await this.deps.catalog.deleteExpired(this.clock());
     this.deps.logger?.info({ event: 'voice.cleanup', removed: removed.length }, 'temporary voice cleanup run');
     if (removed.length > 0) {
       this.deps.logger?.info(
@@ -260,14 +269,14 @@ export class VoiceLibrary {
     return removed.length;
   }
 
-  blend(input: BlendInput): Voice {
+  async blend(input: BlendInput): Promise<Voice> {
     this.checkNewName(input.name, 'name');
     const parts = this.blendParts(
       () => (typeof input.voices === 'string' ? parseBlendFormula(input.voices) : normaliseBlendList(input.voices)),
       'voices',
     );
-    const resolved = this.resolveBlend(parts, 'voices');
-    const sources = parts.map((p) => this.get(p.voice)!);
+    const resolved = await this.resolveBlend(parts, 'voices');
+    const sources = await Promise.all(parts.map(async (p) => (await this.resolveName(p.voice, 'voices')).voice));
     const genders = new Set(sources.map((v) => v.gender));
     return this.create({
       name: input.name,
@@ -284,7 +293,7 @@ export class VoiceLibrary {
 
   // ——— internals ———
 
-  private resolveName(name: string, paramName: string): ResolvedVoice {
+  private async resolveName(name: string, paramName: string): Promise<ResolvedVoice> {
     const builtin = this.builtins.get(nameKey(name)) ?? this.aliasTarget(name);
     if (builtin) {
       this.requireEngine(builtin.voice.engine);
@@ -292,13 +301,13 @@ export class VoiceLibrary {
     }
     if (!isValidVoiceName(name)) throw errors.voiceNotFound(name, paramName);
     const now = this.clock();
-    const row = this.deps.catalog.get(name, now);
+    const row = await this.deps.catalog.get(name, now);
     if (!row) throw errors.voiceNotFound(name, paramName);
     this.requireEngine(row.engine);
     let data = this.decoded.get(row.contentHash);
     if (!data) {
       // Read by name again: the data must belong to the voice that is live now.
-      const found = this.deps.catalog.getWithData(name, now);
+      const found = await this.deps.catalog.getWithData(name, now);
       if (!found) throw errors.voiceNotFound(name, paramName);
       data = this.decode(found.row.engine, found.row.contentHash, found.data);
       return { voice: this.rowVoice(found.row), data, hash: found.row.contentHash };
@@ -306,8 +315,8 @@ export class VoiceLibrary {
     return { voice: this.rowVoice(row), data, hash: row.contentHash };
   }
 
-  private resolveBlend(parts: readonly BlendPart[], paramName: string): ResolvedVoice {
-    const resolved = parts.map((p) => ({ ...this.resolveName(p.voice, paramName), weight: p.weight }));
+  private async resolveBlend(parts: readonly BlendPart[], paramName: string): Promise<ResolvedVoice> {
+    const resolved = await Promise.all(parts.map(async (p) => ({ ...(await this.resolveName(p.voice, paramName)), weight: p.weight })));
     let data: VoiceData;
     try {
       data = blendVoices(resolved.map((r) => ({ data: r.data, weight: r.weight })));
@@ -430,9 +439,9 @@ export class VoiceLibrary {
   }
 
   /** Runs a catalog write, turning its conflicts into the API's errors. */
-  private catalogWrite<T>(write: () => T): T {
+  private async catalogWrite<T>(write: () => Promise<T>): Promise<T> {
     try {
-      return write();
+      return await write();
     } catch (error) {
       if (!(error instanceof CatalogError)) throw error;
       switch (error.code) {

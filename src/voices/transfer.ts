@@ -15,8 +15,14 @@ export interface VoiceFile {
 export type DownloadFormat = 'bin' | 'npz' | 'json';
 
 /** One voice's data: Kokoro tensors as raw float32 (.bin) or a one-entry .npz; espeak voices as JSON. */
-export function downloadVoice(library: VoiceLibrary, name: string, format: DownloadFormat | undefined): VoiceFile {
-  const { voice, data } = library.voiceData(name);
+export async function downloadVoice(library: VoiceLibrary, name: string, format: DownloadFormat | undefined): Promise<VoiceFile> {
+  if (format === undefined || format === 'bin') {
+    // The stored form is the download (raw float32 for Kokoro, JSON for espeak): no decoding, no copies.
+    const { voice, bytes } = await library.storedData(name);
+    if (voice.engine === 'kokoro') return { bytes, contentType: 'application/octet-stream', fileName: `${voice.name}.bin` };
+    if (format === undefined) return { bytes, contentType: 'application/json', fileName: `${voice.name}.json` };
+  }
+  const { voice, data } = await library.voiceData(name);
   if (data.engine === 'espeak') {
     if (format !== undefined && format !== 'json') {
       throw errors.invalidParam('format', `'${voice.name}' is an espeak voice: its data downloads as JSON (format=json)`);
@@ -32,9 +38,9 @@ export function downloadVoice(library: VoiceLibrary, name: string, format: Downl
  * Every Kokoro voice of the library (custom, or with kind=all builtin and temporary
  * ones too) as one uncompressed .npz, built from the catalog now: nothing is kept.
  */
-export function exportVoices(library: VoiceLibrary, kind: 'custom' | 'all'): VoiceFile {
+export async function exportVoices(library: VoiceLibrary, kind: 'custom' | 'all'): Promise<VoiceFile> {
   const entries: [string, Float32Array][] = [];
-  for (const { voice, data } of library.voicesWithData(kind, 'kokoro')) {
+  for await (const { voice, data } of library.voicesWithData(kind, 'kokoro')) {
     if (data.engine === 'kokoro') entries.push([voice.name, data.tensor]);
   }
   return { bytes: writeNpz(entries), contentType: 'application/octet-stream', fileName: kind === 'all' ? 'voices-all.npz' : 'voices.npz' };
@@ -49,7 +55,7 @@ export interface ImportOptions {
 }
 
 /** Imports a .bin, .npy, .npz, .pt or espeak JSON file: all its voices, or none on any problem. */
-export function importVoices(library: VoiceLibrary, fileName: string, bytes: Uint8Array, options: ImportOptions): Voice[] {
+export async function importVoices(library: VoiceLibrary, fileName: string, bytes: Uint8Array, options: ImportOptions): Promise<Voice[]> {
   let found;
   try {
     found = importVoiceFile(fileName, bytes, options.voiceName !== undefined ? { voiceName: options.voiceName } : {});

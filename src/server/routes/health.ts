@@ -9,7 +9,7 @@ export function healthRoutes(app: FastifyInstance, deps: { engines: readonly Eng
     engines: Object.fromEntries(
       deps.engines.map((e) => [e.id, { available: e.available(), sample_rate: e.sampleRate, description: e.description }]),
     ),
-    voices: deps.library.counts(),
+    voices: await deps.library.counts(),
   });
   app.get('/health', { schema: { summary: 'Health and engine status', tags: ['operations'] } }, health);
   app.get('/v1/health', { schema: { summary: 'Health (alias of /health)', tags: ['operations'] } }, health);

@@ -49,7 +49,7 @@ export function speechRoutes(app: FastifyInstance, deps: Deps): void {
       const pieces = deps.speech.pieces(body.input);
       if (pieces.length === 0) throw errors.emptyInput();
       const format: AudioFormat = (body.response_format as AudioFormat | undefined) ?? 'mp3';
-      const voice = deps.library.resolve(body.voice);
+      const voice = await deps.library.resolve(body.voice);
       const admission = deps.speech.admit();
 
       const controller = new AbortController();

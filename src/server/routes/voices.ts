@@ -66,7 +66,7 @@ function formInt(value: string | undefined, param: string): number | undefined {
 export function voiceRoutes(app: FastifyInstance, library: VoiceLibrary, maxUploadBytes: number): void {
   const list = async (request: { query: ListQuery }) => ({
     object: 'list',
-    data: library.list({
+    data: await library.list({
       // Without a filter: builtin and custom voices; temporary ones only when asked for.
       kind: (request.query.kind as VoiceKind | 'all' | undefined) ?? (request.query.session_id !== undefined ? 'temporary' : 'library'),
       ...(request.query.engine !== undefined && { engine: request.query.engine }),
@@ -80,20 +80,20 @@ export function voiceRoutes(app: FastifyInstance, library: VoiceLibrary, maxUplo
   app.get<{ Querystring: { engine?: string } }>(
     '/v1/voices/custom',
     { schema: { summary: 'Custom voices', tags, querystring: Type.Object({ engine: Type.Optional(Type.String()) }) } },
-    async (request) => ({ object: 'list', data: library.list({ kind: 'custom', ...(request.query.engine !== undefined && { engine: request.query.engine }) }) }),
+    async (request) => ({ object: 'list', data: await library.list({ kind: 'custom', ...(request.query.engine !== undefined && { engine: request.query.engine }) }) }),
   );
   app.get<{ Querystring: SessionQuery }>(
     '/v1/voices/temporary',
     { schema: { summary: 'Live temporary voices, optionally of one session', tags, querystring: SessionQuery } },
-    async (request) => ({ object: 'list', data: library.list({ kind: 'temporary', ...(request.query.session_id !== undefined && { sessionId: request.query.session_id }) }) }),
+    async (request) => ({ object: 'list', data: await library.list({ kind: 'temporary', ...(request.query.session_id !== undefined && { sessionId: request.query.session_id }) }) }),
   );
   app.post('/v1/voices/temporary/cleanup', { schema: { summary: 'Remove expired temporary voices now', tags } }, async () => ({
-    removed: library.cleanup(),
+    removed: await library.cleanup(),
   }));
   app.delete<{ Params: NameParams; Querystring: SessionQuery }>(
     '/v1/voices/temporary/:name',
     { schema: { summary: 'Delete a temporary voice (session_id must match when given)', tags, params: NameParams, querystring: SessionQuery } },
-    async (request) => ({ deleted: library.delete(request.params.name, 'temporary', request.query.session_id).name }),
+    async (request) => ({ deleted: (await library.delete(request.params.name, 'temporary', request.query.session_id)).name }),
   );
 
   app.post<{ Params: NameParams; Querystring: SaveQuery; Body: Static<typeof SaveBody> }>(
@@ -101,7 +101,7 @@ export function voiceRoutes(app: FastifyInstance, library: VoiceLibrary, maxUplo
     { schema: { summary: 'Make a temporary voice permanent (optionally renaming it)', tags, params: NameParams, querystring: SaveQuery, body: SaveBody } },
     async (request) => {
       const body = request.body ?? {};
-      const { voice } = library.save(request.params.name, {
+      const { voice } = await library.save(request.params.name, {
         sessionId: body.session_id ?? request.query.session_id,
         newName: body.new_name ?? request.query.new_name,
       });
@@ -111,12 +111,12 @@ export function voiceRoutes(app: FastifyInstance, library: VoiceLibrary, maxUplo
   app.patch<{ Params: NameParams; Body: PatchBody }>(
     '/v1/voices/custom/:name',
     { schema: { summary: 'Rename or describe a custom voice', tags, params: NameParams, body: PatchBody } },
-    async (request) => ({ voice: library.update(request.params.name, request.body) }),
+    async (request) => ({ voice: await library.update(request.params.name, request.body) }),
   );
   app.delete<{ Params: NameParams }>(
     '/v1/voices/custom/:name',
     { schema: { summary: 'Delete a custom voice (builtin voices: 409)', tags, params: NameParams } },
-    async (request) => ({ deleted: library.delete(request.params.name, 'custom').name }),
+    async (request) => ({ deleted: (await library.delete(request.params.name, 'custom')).name }),
   );
 
   app.post<{ Body: BlendBody }>(
@@ -124,7 +124,7 @@ export function voiceRoutes(app: FastifyInstance, library: VoiceLibrary, maxUplo
     { schema: { summary: 'Save a blend of voices (temporary unless temporary=false)', tags, body: BlendBody } },
     async (request, reply) => {
       const body = request.body;
-      const voice = library.blend({
+      const voice = await library.blend({
         name: body.name,
         voices: body.voices,
         temporary: body.temporary,
@@ -139,7 +139,7 @@ export function voiceRoutes(app: FastifyInstance, library: VoiceLibrary, maxUplo
   app.post('/v1/voices/import', { schema: { summary: 'Import voices from .bin, .npz, .npy, .pt or espeak JSON (multipart field "file")', tags } }, async (request, reply) => {
     const form = await readMultipart(request, 'file', maxUploadBytes);
     if (!form.file) throw errors.missingParam('file');
-    const voices = importVoices(library, form.file.fileName, form.file.bytes, {
+    const voices = await importVoices(library, form.file.fileName, form.file.bytes, {
       voiceName: form.fields.voice_name || undefined,
       temporary: formBool(form.fields.temporary, 'temporary'),
       sessionId: form.fields.session_id || undefined,
@@ -152,18 +152,18 @@ export function voiceRoutes(app: FastifyInstance, library: VoiceLibrary, maxUplo
   app.get<{ Querystring: ExportQuery }>(
     '/v1/voices/export',
     { schema: { summary: 'All custom (or ?kind=all) Kokoro voices as one .npz, built now', tags, querystring: ExportQuery } },
-    async (request, reply) => sendFile(reply, exportVoices(library, request.query.kind === 'all' ? 'all' : 'custom')),
+    async (request, reply) => sendFile(reply, await exportVoices(library, request.query.kind === 'all' ? 'all' : 'custom')),
   );
   app.get<{ Params: NameParams; Querystring: DownloadQuery }>(
     '/v1/voices/:name/download',
     { schema: { summary: "A voice's data: ?format=bin|npz for Kokoro voices, JSON for espeak voices", tags, params: NameParams, querystring: DownloadQuery } },
-    async (request, reply) => sendFile(reply, downloadVoice(library, request.params.name, request.query.format as DownloadFormat | undefined)),
+    async (request, reply) => sendFile(reply, await downloadVoice(library, request.params.name, request.query.format as DownloadFormat | undefined)),
   );
   app.get<{ Params: NameParams }>(
     '/v1/voices/:name',
     { schema: { summary: 'One voice, any kind', tags, params: NameParams } },
     async (request) => {
-      const voice = library.get(request.params.name);
+      const voice = await library.get(request.params.name);
       if (!voice) throw errors.voiceNotFound(request.params.name, 'name');
       return voice;
     },
