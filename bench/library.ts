@@ -125,6 +125,12 @@ export async function benchLibrary(): Promise<BenchResult[]> {
       if (r.status !== 200) throw new Error(`list failed: ${r.status}`);
       lists.push(r.ms);
     }
+    // A list right after a write cannot reuse the last one: the catalog is read and serialised again.
+    const afterWrite: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      await request(server.url, 'POST', '/v1/voices/blend', { name: `list_probe_${i}`, voices: 'espeak-en-us-female+espeak-en-gb-female', temporary: false });
+      afterWrite.push((await request(server.url, 'GET', '/v1/voices')).ms);
+    }
     const atLarge = await writes(server.url, WRITE_ROUNDS);
     // Touch a spread of voices the way speech and downloads would, then read the resident size.
     for (let i = 0; i < 200; i++) await request(server.url, 'GET', `/v1/voices/seed_${String(i * 50).padStart(5, '0')}/download`);
@@ -135,7 +141,13 @@ export async function benchLibrary(): Promise<BenchResult[]> {
     const listMs = median(lists);
     const results: BenchResult[] = [
       { name: `start-up to listening, ${LARGE} voices (ms)`, ratio: startMs, target: '<= 1500', pass: startMs <= 1500, detail: 'median of 3 starts' },
-      { name: `GET /v1/voices, ${LARGE} voices (ms)`, ratio: listMs, target: '<= 50', pass: listMs <= 50, detail: `p99 ${percentile(lists, 99).toFixed(1)} ms` },
+      {
+        name: `GET /v1/voices, ${LARGE} voices (ms)`,
+        ratio: listMs,
+        target: '<= 50',
+        pass: listMs <= 50,
+        detail: `p99 ${percentile(lists, 99).toFixed(1)} ms; right after a write p50 ${median(afterWrite).toFixed(1)} ms`,
+      },
       { name: `RSS after 200 downloads, ${LARGE} voices (MB)`, ratio: rss / 1e6, target: '<= 250', pass: rss / 1e6 <= 250, detail: 'voice data loads lazily' },
     ];
     for (const [label, key] of [['create', 'create'], ['save', 'save'], ['delete', 'del']] as const) {

@@ -95,6 +95,7 @@ export class SqliteCatalog implements VoiceCatalog {
   private readonly statements;
   private rows: VoiceRow[] | null = null;
   private rowsVersion = -1;
+  private readonly lists = new Map<string, { from: VoiceRow[]; validUntil: number; result: VoiceRow[] }>();
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -164,14 +165,29 @@ export class SqliteCatalog implements VoiceCatalog {
     })();
   }
 
+  /**
+   * The same array is returned while nothing it depends on has changed (the
+   * snapshot, and no included voice has expired since), so callers can keep
+   * what they derive from it, such as a serialised response, keyed by identity.
+   */
   private listSync(filter: CatalogFilter, now: number): VoiceRow[] {
-    return this.snapshot().filter(
-      (row) =>
+    const rows = this.snapshot();
+    const key = `${filter.kind ?? ''}\0${filter.engine ?? ''}\0${filter.sessionId ?? '\u0001'}`;
+    const known = this.lists.get(key);
+    if (known && known.from === rows && now < known.validUntil) return known.result;
+    let validUntil = Number.POSITIVE_INFINITY;
+    const result = rows.filter((row) => {
+      const keep =
         (row.expiresAt === null || row.expiresAt > now) &&
         (filter.kind === undefined || row.kind === filter.kind) &&
         (filter.engine === undefined || row.engine === filter.engine) &&
-        (filter.sessionId === undefined || row.sessionId === filter.sessionId),
-    );
+        (filter.sessionId === undefined || row.sessionId === filter.sessionId);
+      if (keep && row.expiresAt !== null) validUntil = Math.min(validUntil, row.expiresAt);
+      return keep;
+    });
+    if (this.lists.size > 64) this.lists.clear();
+    this.lists.set(key, { from: rows, validUntil, result });
+    return result;
   }
 
   /**
@@ -180,7 +196,7 @@ export class SqliteCatalog implements VoiceCatalog {
    * when another connection (the CLI) has committed. Reading 10,000 rows costs
    * ~70 ms on a small machine; checking the version costs microseconds.
    */
-  private snapshot(): readonly VoiceRow[] {
+  private snapshot(): VoiceRow[] {
     const version = this.statements.dataVersion.get() as number;
     if (this.rows === null || this.rowsVersion !== version) {
       this.rows = this.statements.all.all().map(toRow);

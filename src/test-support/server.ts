@@ -33,9 +33,9 @@ export interface TestServerOptions {
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'litetts-test-'));
   const child = spawn(
-    process.execPath,
-    // As `npm start` runs it (bin/litetts.js, the build in dist/, the same V8 flags).
-    ['--max-semi-space-size=2', join(ROOT, 'bin/litetts.js'), 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'info', ...(options.args ?? [])],
+    // As `npm start` runs it: bin/litetts.js (with its V8 flags) over the build in dist/.
+    join(ROOT, 'bin/litetts.js'),
+    ['serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'info', ...(options.args ?? [])],
     { cwd: ROOT, env: { ...process.env, LITETTS_LOG_LEVEL: '', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const logs: Record<string, unknown>[] = [];

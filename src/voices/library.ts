@@ -81,6 +81,7 @@ export class VoiceLibrary {
   private readonly clock: () => number;
   private readonly decoded: LRUCache<string, VoiceData>;
   private readonly voiceOfRow = new WeakMap<VoiceRow, Voice>();
+  private readonly lists = new Map<string, { rows: readonly VoiceRow[]; availability: string; voices: Voice[] }>();
 
   constructor(private readonly deps: LibraryDeps) {
     for (const engine of deps.engines) {
@@ -99,23 +100,33 @@ export class VoiceLibrary {
   /** `library` (the default) is builtin and custom voices; temporary ones appear only when asked for. */
   async list(filter: VoiceFilter = {}): Promise<Voice[]> {
     const kind = filter.kind ?? 'library';
-    const out: Voice[] = [];
-    const withBuiltins = kind === 'all' || kind === 'library' || kind === 'builtin';
-    if (withBuiltins && filter.sessionId === undefined) {
-      for (const b of this.builtins.values()) if (filter.engine === undefined || b.voice.engine === filter.engine) out.push(this.builtinVoice(b));
+    const withBuiltins = (kind === 'all' || kind === 'library' || kind === 'builtin') && filter.sessionId === undefined;
+    const stored: StoredKind | undefined = kind === 'library' ? 'custom' : kind === 'all' || kind === 'builtin' ? undefined : kind;
+    const rows =
+      kind === 'builtin'
+        ? []
+        : await this.deps.catalog.list(
+            {
+              ...(stored !== undefined && { kind: stored }),
+              ...(filter.engine !== undefined && { engine: filter.engine }),
+              ...(filter.sessionId !== undefined && { sessionId: filter.sessionId }),
+            },
+            this.clock(),
+          );
+    // The same rows (the catalog keeps handing out one array while nothing changed) and
+    // the same engine availability give the same list: reuse it, and what callers derived.
+    const key = `${kind}\0${filter.engine ?? ''}\0${filter.sessionId ?? '\u0001'}`;
+    const availability = this.deps.engines.map((e) => (e.available() ? '1' : '0')).join('');
+    const known = this.lists.get(key);
+    if (known && known.rows === rows && known.availability === availability) return known.voices;
+    const voices: Voice[] = [];
+    if (withBuiltins) {
+      for (const b of this.builtins.values()) if (filter.engine === undefined || b.voice.engine === filter.engine) voices.push(this.builtinVoice(b));
     }
-    if (kind === 'builtin') return out;
-    const stored: StoredKind | undefined = kind === 'library' ? 'custom' : kind === 'all' ? undefined : kind;
-    const rows = await this.deps.catalog.list(
-      {
-        ...(stored !== undefined && { kind: stored }),
-        ...(filter.engine !== undefined && { engine: filter.engine }),
-        ...(filter.sessionId !== undefined && { sessionId: filter.sessionId }),
-      },
-      this.clock(),
-    );
-    for (const row of rows) out.push(this.rowVoice(row));
-    return out;
+    for (const row of rows) voices.push(this.rowVoice(row));
+    if (this.lists.size > 64) this.lists.clear();
+    this.lists.set(key, { rows, availability, voices });
+    return voices;
   }
 
   async get(name: string): Promise<Voice | undefined> {

@@ -64,15 +64,24 @@ function formInt(value: string | undefined, param: string): number | undefined {
 
 /** The voice library: list, look up, save, rename, delete, blend, import and export voices. */
 export function voiceRoutes(app: FastifyInstance, library: VoiceLibrary, maxUploadBytes: number): void {
-  const list = async (request: { query: ListQuery }) => ({
-    object: 'list',
-    data: await library.list({
+  // A list is serialised once per list the library hands out (it hands out the same
+  // array until the catalog changes), so 10,000 voices are not re-stringified per request.
+  const serialised = new WeakMap<object, Buffer>();
+  const sendList = (reply: FastifyReply, data: readonly object[]) => {
+    let body = serialised.get(data);
+    if (!body) {
+      body = Buffer.from(JSON.stringify({ object: 'list', data }));
+      serialised.set(data, body);
+    }
+    return reply.type('application/json; charset=utf-8').send(body);
+  };
+  const list = async (request: { query: ListQuery }, reply: FastifyReply) =>
+    sendList(reply, await library.list({
       // Without a filter: builtin and custom voices; temporary ones only when asked for.
       kind: (request.query.kind as VoiceKind | 'all' | undefined) ?? (request.query.session_id !== undefined ? 'temporary' : 'library'),
       ...(request.query.engine !== undefined && { engine: request.query.engine }),
       ...(request.query.session_id !== undefined && { sessionId: request.query.session_id }),
-    }),
-  });
+    }));
   const listSchema = { summary: 'List voices (builtin and custom; ?kind=temporary|all for temporary ones)', tags, querystring: ListQuery };
   app.get<{ Querystring: ListQuery }>('/v1/voices', { schema: listSchema }, list);
   app.get<{ Querystring: ListQuery }>('/v1/audio/voices', { schema: { ...listSchema, summary: 'List voices (same as /v1/voices)' } }, list);
@@ -80,12 +89,12 @@ export function voiceRoutes(app: FastifyInstance, library: VoiceLibrary, maxUplo
   app.get<{ Querystring: { engine?: string } }>(
     '/v1/voices/custom',
     { schema: { summary: 'Custom voices', tags, querystring: Type.Object({ engine: Type.Optional(Type.String()) }) } },
-    async (request) => ({ object: 'list', data: await library.list({ kind: 'custom', ...(request.query.engine !== undefined && { engine: request.query.engine }) }) }),
+    async (request, reply) => sendList(reply, await library.list({ kind: 'custom', ...(request.query.engine !== undefined && { engine: request.query.engine }) })),
   );
   app.get<{ Querystring: SessionQuery }>(
     '/v1/voices/temporary',
     { schema: { summary: 'Live temporary voices, optionally of one session', tags, querystring: SessionQuery } },
-    async (request) => ({ object: 'list', data: await library.list({ kind: 'temporary', ...(request.query.session_id !== undefined && { sessionId: request.query.session_id }) }) }),
+    async (request, reply) => sendList(reply, await library.list({ kind: 'temporary', ...(request.query.session_id !== undefined && { sessionId: request.query.session_id }) })),
   );
   app.post('/v1/voices/temporary/cleanup', { schema: { summary: 'Remove expired temporary voices now', tags } }, async () => ({
     removed: await library.cleanup(),
