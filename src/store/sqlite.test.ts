@@ -67,7 +67,10 @@ describe('SqliteCatalog', async () => {
     assert.ok((await catalog.get('t1', T0 + 4999)));
     assert.equal((await catalog.get('t1', T0 + 5000)), undefined);
     assert.equal((await catalog.getWithData('t1', T0 + 5000)), undefined);
-    assert.deepEqual((await catalog.list({ kind: 'temporary' }, T0 + 5000)), []);
+    const before = await catalog.list({ kind: 'temporary' }, T0 + 4999);
+    assert.deepEqual(before.map((r) => r.name), ['t1']);
+    assert.equal(await catalog.list({ kind: 'temporary' }, T0 + 4999), before, 'an unchanged list is handed out again');
+    assert.deepEqual((await catalog.list({ kind: 'temporary' }, T0 + 5000)), [], 'a reused list still drops a voice the instant it expires');
     assert.deepEqual((await catalog.counts(T0 + 5000)), { custom: 0, temporary: 0 });
     assert.equal(await code(() => catalog.delete('t1', 'temporary', {}, T0 + 5000)), 'not_found');
     // Reusing the name removes the expired row in the same transaction.
