@@ -5,10 +5,10 @@ import { after, before, describe, test } from 'node:test';
 import { readNpz } from '../voices/formats/index.js';
 import { SqliteCatalog } from '../store/sqlite.js';
 import { catalogPath } from '../voices/open.js';
+import { KOKORO_PACKS_DIR } from '../test-support/fixtures.js';
 import { startTestServer, type TestServer } from '../test-support/server.js';
 
-const PACKS = '/work/shared/data/kokoro/voices';
-const packsDir = [PACKS, join(process.cwd(), '../shared/data/kokoro/voices')].find((d) => existsSync(d));
+const packsDir = KOKORO_PACKS_DIR;
 
 interface VoiceJson {
   name: string;

@@ -28,16 +28,8 @@ export interface VoiceRow {
   dataBytes: number;
 }
 
-export interface NewVoice {
-  name: string;
-  engine: EngineId;
-  kind: StoredKind;
-  language: string;
-  gender: Gender | null;
-  description: string;
-  source: VoiceSource;
-  expiresAt: number | null;
-  sessionId: string | null;
+/** A voice to add: the catalog stamps its creation time and derives hash and size from the data. */
+export interface NewVoice extends Omit<VoiceRow, 'createdAt' | 'contentHash' | 'dataBytes'> {
   /** The voice data, serialised by the voices layer (raw float32 tensor, espeak JSON). */
   data: Uint8Array;
 }

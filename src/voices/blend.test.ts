@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import type { EspeakVoiceData, KokoroVoiceData, VoiceData } from '../engines/engine.js';
+import { KOKORO_PACKS_DIR } from '../test-support/fixtures.js';
 import {
   BlendError,
   KOKORO_TENSOR_LENGTH,
@@ -421,7 +422,7 @@ describe('blendVoices: Kokoro', () => {
 });
 
 describe('blendVoices: real Kokoro packs', () => {
-  const dir = '/work/shared/data/kokoro/voices';
+  const dir = KOKORO_PACKS_DIR ?? '/nonexistent';
   const bellaPath = `${dir}/af_bella.bin`;
   const skyPath = `${dir}/af_sky.bin`;
   const present = existsSync(bellaPath) && existsSync(skyPath);

@@ -4,10 +4,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseBin, toBin } from './bin.js';
 import { KOKORO_BYTES, KOKORO_FLOATS, VoiceFormatError } from './tensor.js';
+import { KOKORO_PACKS_DIR } from '../../test-support/fixtures.js';
 
-const PACKS = ['/work/shared/data/kokoro/voices', join(process.cwd(), '../shared/data/kokoro/voices')].find((d) =>
-  existsSync(d),
-);
+const PACKS = KOKORO_PACKS_DIR;
 
 function isFormatError(pattern: RegExp) {
   return (e: unknown) => e instanceof VoiceFormatError && pattern.test(e.message);

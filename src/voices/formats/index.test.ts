@@ -4,18 +4,11 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { zipSync } from 'fflate';
 import { KOKORO_BYTES, KOKORO_FLOATS, VoiceFormatError, importVoiceFile, toBin, writeNpy, writeNpz } from './index.js';
+import { KOKORO_PACKS_DIR, sampleTensor } from '../../test-support/fixtures.js';
 
 const FIXTURES = new URL('./fixtures/', import.meta.url);
 const fixture = (name: string) => new Uint8Array(readFileSync(new URL(name, FIXTURES)));
-const PACKS = ['/work/shared/data/kokoro/voices', join(process.cwd(), '../shared/data/kokoro/voices')].find((d) =>
-  existsSync(d),
-);
-
-function sampleTensor(seed = 1): Float32Array {
-  const t = new Float32Array(KOKORO_FLOATS);
-  for (let i = 0; i < t.length; i++) t[i] = (((i * 7919 + seed * 104729) % 2001) - 1000) / 1024;
-  return t;
-}
+const PACKS = KOKORO_PACKS_DIR;
 
 function kokoroOf(v: { data: unknown }): Float32Array {
   const data = v.data as { engine: string; tensor: Float32Array };

@@ -3,14 +3,9 @@ import { test } from 'node:test';
 import { halfToFloat } from './dtypes.js';
 import { looksLikeNpy, parseNpyHeader, readNpy, writeNpy } from './npy.js';
 import { KOKORO_FLOATS, VoiceFormatError } from './tensor.js';
+import { sampleTensor } from '../../test-support/fixtures.js';
 
 /** A voice-like tensor with distinct, exactly representable values. */
-function sampleTensor(seed = 1): Float32Array {
-  const t = new Float32Array(KOKORO_FLOATS);
-  for (let i = 0; i < t.length; i++) t[i] = (((i * 7919 + seed * 104729) % 2001) - 1000) / 1024;
-  return t;
-}
-
 /** Builds a .npy file by hand: any header text, any version, any payload. */
 function makeNpy(header: string, payload: Uint8Array, version: 1 | 2 | 3 = 1): Uint8Array {
   const text = new TextEncoder().encode(header);

@@ -7,16 +7,9 @@ import { parseBin } from './bin.js';
 import { writeNpy } from './npy.js';
 import { readNpz, writeNpz } from './npz.js';
 import { KOKORO_FLOATS, VoiceFormatError } from './tensor.js';
+import { KOKORO_PACKS_DIR, sampleTensor } from '../../test-support/fixtures.js';
 
-const PACKS = ['/work/shared/data/kokoro/voices', join(process.cwd(), '../shared/data/kokoro/voices')].find((d) =>
-  existsSync(d),
-);
-
-function sampleTensor(seed = 1): Float32Array {
-  const t = new Float32Array(KOKORO_FLOATS);
-  for (let i = 0; i < t.length; i++) t[i] = (((i * 7919 + seed * 104729) % 2001) - 1000) / 1024;
-  return t;
-}
+const PACKS = KOKORO_PACKS_DIR;
 
 function isFormatError(pattern: RegExp, code?: string) {
   return (e: unknown) => e instanceof VoiceFormatError && pattern.test(e.message) && (!code || e.code === code);

@@ -12,10 +12,9 @@ import { after, describe, test } from 'node:test';
 import { parseBin, toBin } from './bin.js';
 import { readNpy, writeNpy } from './npy.js';
 import { readNpz, writeNpz } from './npz.js';
+import { KOKORO_PACKS_DIR } from '../../test-support/fixtures.js';
 
-const PACKS = ['/work/shared/data/kokoro/voices', join(process.cwd(), '../shared/data/kokoro/voices')].find((d) =>
-  existsSync(d),
-);
+const PACKS = KOKORO_PACKS_DIR;
 const HAS_NUMPY = spawnSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0;
 
 function python(code: string, ...args: string[]): string {
