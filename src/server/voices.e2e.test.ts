@@ -189,6 +189,28 @@ describe('voice library (real server)', () => {
     assert.equal(await api.speak('Clash-Renamed'), 200);
   });
 
+  test('each lifecycle event is logged once with name, kind and session', async () => {
+    const events = () => server.logs.filter((l) => typeof l.event === 'string' && String(l.name ?? '').startsWith('Logged'));
+    await api.blend('Logged-A', { session_id: 'log-s', ttl_seconds: 1 });
+    await api.blend('Logged-B', { session_id: 'log-s' });
+    await api.json('POST', '/v1/voices/custom/Logged-B/save', { new_name: 'Logged-C' });
+    await api.json('DELETE', '/v1/voices/custom/Logged-C');
+    await new Promise((r) => setTimeout(r, 1200));
+    await api.json('POST', '/v1/voices/temporary/cleanup');
+    await new Promise((r) => setTimeout(r, 200)); // logs are written asynchronously
+    const seen = events().map((l) => `${String(l.event)} ${String(l.name)} ${String(l.kind)} ${String(l.session)}`);
+    assert.deepEqual(seen, [
+      'voice.temporary.created Logged-A temporary log-s',
+      'voice.temporary.created Logged-B temporary log-s',
+      'voice.temporary.saved Logged-C custom null',
+      'voice.renamed Logged-C custom null',
+      'voice.deleted Logged-C custom null',
+    ]);
+    const expired = server.logs.filter((l) => l.event === 'voice.expired').at(-1) as { count: number; voices: { name: string; session: string }[] } | undefined;
+    assert.ok(expired && expired.voices.some((v) => v.name === 'Logged-A' && v.session === 'log-s'), 'the expiry is logged with names and sessions');
+    assert.ok(server.logs.some((l) => l.event === 'voice.cleanup'), 'the cleanup run is logged');
+  });
+
   test('400 for bad names', async () => {
     for (const name of ['../x', 'two words', 'x'.repeat(65), 'naïve', '', '-lead', 'a/b']) {
       const response = await api.json<{ error: { code: string } }>('POST', '/v1/voices/blend', { name, voices: 'espeak-en-us-female+espeak-en-us-male' });
