@@ -191,6 +191,33 @@ describe('SqliteCatalog', async () => {
     }
   });
 
+  test('a list kept between writes always equals a fresh read of the database', async () => {
+    const fresh = async () => {
+      const other = new SqliteCatalog(path);
+      try {
+        return await other.list({}, T0);
+      } finally {
+        await other.close();
+      }
+    };
+    const check = async (step: string) => assert.deepEqual(await catalog.list({}, T0), await fresh(), step);
+    await catalog.insertAll([voice('m'), voice('c'), voice('x')], T0);
+    await check('after insertAll');
+    await catalog.insert(temp('b', 's', T0 + 1000), T0);
+    await check('after a temporary insert');
+    await catalog.promote('b', { newName: 'zz' }, T0);
+    await check('after promote with rename');
+    await catalog.updateCustom('m', { name: 'A', description: 'first now' }, T0);
+    await check('after rename');
+    await catalog.delete('x', 'custom', {}, T0);
+    await check('after delete');
+    await code(() => catalog.insert(voice('c'), T0));
+    await check('after a failed insert');
+    await catalog.insert(temp('t', 's', T0 - 1), T0 - 2);
+    await catalog.deleteExpired(T0);
+    await check('after the sweep');
+  });
+
   test('everything survives closing and reopening', async () => {
     await catalog.insert(voice('kept', { description: 'hello' }), T0);
     await catalog.insert(temp('kept-temp', 's9', T0 + 60_000), T0);

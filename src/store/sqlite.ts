@@ -96,6 +96,8 @@ export class SqliteCatalog implements VoiceCatalog {
   private rows: VoiceRow[] | null = null;
   private rowsVersion = -1;
   private readonly lists = new Map<string, { from: VoiceRow[]; validUntil: number; result: VoiceRow[] }>();
+  /** Name keys changed by the write transaction in progress. */
+  private readonly touched = new Set<string>();
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -134,11 +136,35 @@ export class SqliteCatalog implements VoiceCatalog {
 
   /** Runs a write transaction; the metadata snapshot is dropped, since data_version does not count this connection's commits. */
   private write<T>(fn: () => T): T {
-    try {
-      return this.db.transaction(fn)();
-    } finally {
-      this.rows = null;
+    this.touched.clear();
+    const result = this.db.transaction(fn)();
+    this.patchSnapshot();
+    return result;
+  }
+
+  /**
+   * Brings the metadata snapshot up to date with this connection's last write by
+   * re-reading only the rows it touched (a new array, so lists derived from the
+   * old one are not reused). Other connections' writes are caught by data_version.
+   */
+  private patchSnapshot(): void {
+    if (this.rows === null || this.touched.size === 0) return;
+    const rows = this.rows.filter((row) => !this.touched.has(row.name.toLowerCase()));
+    for (const key of this.touched) {
+      const fresh = this.statements.getAny.get({ key });
+      if (!fresh) continue;
+      const row = toRow(fresh);
+      let lo = 0;
+      let hi = rows.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (rows[mid]!.name.toLowerCase() < key) lo = mid + 1;
+        else hi = mid;
+      }
+      rows.splice(lo, 0, row);
     }
+    this.rows = rows;
+    this.touched.clear();
   }
 
   private migrate(): void {
@@ -216,6 +242,7 @@ export class SqliteCatalog implements VoiceCatalog {
         const hash = contentHash(voice.engine, voice.data);
         this.takeName(key, now);
         this.statements.insertData.run({ hash, bytes: voice.data.byteLength, data: voice.data });
+        this.touched.add(key);
         this.statements.insertVoice.run({
           key,
           name: voice.name,
@@ -245,7 +272,10 @@ export class SqliteCatalog implements VoiceCatalog {
         this.renameRow(row.name, patch.name, now);
         current = patch.name;
       }
-      if (patch.description !== undefined) this.statements.describe.run({ key: current.toLowerCase(), description: patch.description });
+      if (patch.description !== undefined) {
+        this.touched.add(current.toLowerCase());
+        this.statements.describe.run({ key: current.toLowerCase(), description: patch.description });
+      }
       return this.getSync(current, now)!;
     });
   }
@@ -260,6 +290,7 @@ export class SqliteCatalog implements VoiceCatalog {
         this.renameRow(row.name, options.newName, now);
         current = options.newName;
       }
+      this.touched.add(current.toLowerCase());
       this.statements.promote.run({ key: current.toLowerCase() });
       return { row: this.getSync(current, now)!, changed: true };
     });
@@ -362,10 +393,12 @@ export class SqliteCatalog implements VoiceCatalog {
     const key = to.toLowerCase();
     // A change of letter case alone keeps the same key.
     if (key !== from.toLowerCase()) this.takeName(key, now);
+    this.touched.add(from.toLowerCase()).add(key);
     this.statements.rename.run({ key: from.toLowerCase(), newKey: key, newName: to });
   }
 
   private removeRow(row: VoiceRow): void {
+    this.touched.add(row.name.toLowerCase());
     this.statements.deleteVoice.run({ key: row.name.toLowerCase() });
     this.statements.deleteOrphanData.run({ hash: row.contentHash });
   }
