@@ -99,7 +99,8 @@ export class VoiceLibrary {
 
   /** `library` (the default) is builtin and custom voices; temporary ones appear only when asked for. */
   async list(filter: VoiceFilter = {}): Promise<Voice[]> {
-    const kind = filter.kind ?? 'library';
+    // Sessions belong to temporary voices: naming one without a kind lists that session's voices.
+    const kind = filter.kind ?? (filter.sessionId !== undefined ? 'temporary' : 'library');
     const withBuiltins = (kind === 'all' || kind === 'library' || kind === 'builtin') && filter.sessionId === undefined;
     const stored: StoredKind | undefined = kind === 'library' ? 'custom' : kind === 'all' || kind === 'builtin' ? undefined : kind;
     const rows =

@@ -77,8 +77,7 @@ export function voiceRoutes(app: FastifyInstance, library: VoiceLibrary, maxUplo
   };
   const list = async (request: { query: ListQuery }, reply: FastifyReply) =>
     sendList(reply, await library.list({
-      // Without a filter: builtin and custom voices; temporary ones only when asked for.
-      kind: (request.query.kind as VoiceKind | 'all' | undefined) ?? (request.query.session_id !== undefined ? 'temporary' : 'library'),
+      ...(request.query.kind !== undefined && { kind: request.query.kind as VoiceKind | 'all' }),
       ...(request.query.engine !== undefined && { engine: request.query.engine }),
       ...(request.query.session_id !== undefined && { sessionId: request.query.session_id }),
     }));
