@@ -42,6 +42,11 @@ export interface BuiltinVoice {
 export interface SynthesisInput {
   text: string;
   voice: VoiceData;
+  /**
+   * The voice's language (en-us, fr-fr, …): Kokoro needs it to phonemise, since its
+   * voice data is only a style tensor. espeak voices carry their own language.
+   */
+  language?: string;
   /** 0.25–4.0; 1 is the voice's natural pace. */
   speed: number;
   signal?: AbortSignal;

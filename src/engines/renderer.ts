@@ -9,6 +9,7 @@ export interface RenderTask {
   text: string;
   voice: VoiceData;
   speed: number;
+  language?: string;
 }
 
 /** Turns pieces of text into 24 kHz PCM, on worker threads or in-process. */

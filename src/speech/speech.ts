@@ -139,7 +139,12 @@ export class SpeechService {
     const pieces = request.pieces;
     let encoder: AudioEncoder | undefined;
     const render = (i: number): Promise<Int16Array> => {
-      const pending = this.renderer.render({ text: pieces[i]!, voice: request.voice.data, speed: request.speed });
+      const pending = this.renderer.render({
+        text: pieces[i]!,
+        voice: request.voice.data,
+        speed: request.speed,
+        language: request.voice.voice.language,
+      });
       pending.catch(() => undefined); // awaited below unless the client left first
       return pending;
     };
