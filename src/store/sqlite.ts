@@ -82,6 +82,17 @@ function toRow(r: DbRow): VoiceRow {
   };
 }
 
+/** Rows keep their name key (lower-cased name) so the snapshot can be searched and patched cheaply. */
+const keys = new WeakMap<VoiceRow, string>();
+function keyOf(row: VoiceRow): string {
+  let key = keys.get(row);
+  if (key === undefined) {
+    key = row.name.toLowerCase();
+    keys.set(row, key);
+  }
+  return key;
+}
+
 function settle<T>(fn: () => T): Promise<T> {
   try {
     return Promise.resolve(fn());
@@ -96,7 +107,8 @@ export class SqliteCatalog implements VoiceCatalog {
   private rows: VoiceRow[] | null = null;
   private rowsVersion = -1;
   private readonly lists = new Map<string, { from: VoiceRow[]; validUntil: number; result: VoiceRow[] }>();
-  /** Name keys changed by the write transaction in progress. */
+  /** Name keys changed by the write transaction in progress, then by committed writes not yet in the snapshot. */
+  private readonly writing = new Set<string>();
   private readonly touched = new Set<string>();
 
   constructor(path: string) {
@@ -134,22 +146,29 @@ export class SqliteCatalog implements VoiceCatalog {
     };
   }
 
-  /** Runs a write transaction; the metadata snapshot is dropped, since data_version does not count this connection's commits. */
+  /**
+   * Runs a write transaction and notes the rows it touched: data_version does not
+   * count this connection's own commits, so the snapshot must be told.
+   */
   private write<T>(fn: () => T): T {
-    this.touched.clear();
+    this.writing.clear();
     const result = this.db.transaction(fn)();
-    this.patchSnapshot();
+    // Committed: the snapshot catches up with these rows the next time it is read, so a
+    // write stays O(1) however many voices there are.
+    if (this.rows !== null) for (const key of this.writing) this.touched.add(key);
+    this.writing.clear();
     return result;
   }
 
   /**
-   * Brings the metadata snapshot up to date with this connection's last write by
-   * re-reading only the rows it touched (a new array, so lists derived from the
-   * old one are not reused). Other connections' writes are caught by data_version.
+   * Brings the metadata snapshot up to date with this connection's writes since it
+   * was last read, re-reading only the rows they touched (into a new array, so lists
+   * derived from the old one are not reused). Other connections' writes are caught
+   * by data_version and mean a full re-read.
    */
   private patchSnapshot(): void {
     if (this.rows === null || this.touched.size === 0) return;
-    const rows = this.rows.filter((row) => !this.touched.has(row.name.toLowerCase()));
+    const rows = this.rows.filter((row) => !this.touched.has(keyOf(row)));
     for (const key of this.touched) {
       const fresh = this.statements.getAny.get({ key });
       if (!fresh) continue;
@@ -158,7 +177,7 @@ export class SqliteCatalog implements VoiceCatalog {
       let hi = rows.length;
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
-        if (rows[mid]!.name.toLowerCase() < key) lo = mid + 1;
+        if (keyOf(rows[mid]!) < key) lo = mid + 1;
         else hi = mid;
       }
       rows.splice(lo, 0, row);
@@ -227,7 +246,9 @@ export class SqliteCatalog implements VoiceCatalog {
     if (this.rows === null || this.rowsVersion !== version) {
       this.rows = this.statements.all.all().map(toRow);
       this.rowsVersion = version;
+      this.touched.clear();
     }
+    this.patchSnapshot();
     return this.rows;
   }
 
@@ -242,7 +263,7 @@ export class SqliteCatalog implements VoiceCatalog {
         const hash = contentHash(voice.engine, voice.data);
         this.takeName(key, now);
         this.statements.insertData.run({ hash, bytes: voice.data.byteLength, data: voice.data });
-        this.touched.add(key);
+        this.writing.add(key);
         this.statements.insertVoice.run({
           key,
           name: voice.name,
@@ -273,7 +294,7 @@ export class SqliteCatalog implements VoiceCatalog {
         current = patch.name;
       }
       if (patch.description !== undefined) {
-        this.touched.add(current.toLowerCase());
+        this.writing.add(current.toLowerCase());
         this.statements.describe.run({ key: current.toLowerCase(), description: patch.description });
       }
       return this.getSync(current, now)!;
@@ -290,7 +311,7 @@ export class SqliteCatalog implements VoiceCatalog {
         this.renameRow(row.name, options.newName, now);
         current = options.newName;
       }
-      this.touched.add(current.toLowerCase());
+      this.writing.add(current.toLowerCase());
       this.statements.promote.run({ key: current.toLowerCase() });
       return { row: this.getSync(current, now)!, changed: true };
     });
@@ -393,12 +414,12 @@ export class SqliteCatalog implements VoiceCatalog {
     const key = to.toLowerCase();
     // A change of letter case alone keeps the same key.
     if (key !== from.toLowerCase()) this.takeName(key, now);
-    this.touched.add(from.toLowerCase()).add(key);
+    this.writing.add(from.toLowerCase()).add(key);
     this.statements.rename.run({ key: from.toLowerCase(), newKey: key, newName: to });
   }
 
   private removeRow(row: VoiceRow): void {
-    this.touched.add(row.name.toLowerCase());
+    this.writing.add(row.name.toLowerCase());
     this.statements.deleteVoice.run({ key: row.name.toLowerCase() });
     this.statements.deleteOrphanData.run({ hash: row.contentHash });
   }
