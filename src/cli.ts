@@ -10,6 +10,7 @@ import { InProcessRenderer } from './engines/renderer.js';
 import { ApiError } from './server/errors.js';
 import { SpeechService } from './speech/speech.js';
 import { openLibrary } from './voices/open.js';
+import { addModelCommands } from './cli/models.js';
 import { addVoiceCommands } from './cli/voices.js';
 
 /** Flags every command shares with the server: they override env and config file. */
@@ -98,6 +99,11 @@ export function buildCli(): Command {
     if (output !== '-') process.stderr.write(`wrote ${output || `speech.${format === 'opus' ? 'ogg' : format}`} (${voice.voice.name}, ${format})\n`);
   });
 
+  addModelCommands(
+    program.command('models').description('install and list the Kokoro-82M model'),
+    (command) => addConfigFlags(command, [...SHARED, 'modelDir', 'modelVariant', 'modelBaseUrl']),
+    (options) => configFrom({ logLevel: 'silent', ...options }, [...SHARED, 'modelDir', 'modelVariant', 'modelBaseUrl']),
+  );
   addVoiceCommands(
     program.command('voices').description('work with the voice library (safe while a server runs on the same data directory)'),
     (command) => addConfigFlags(command, SHARED),

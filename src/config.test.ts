@@ -40,7 +40,13 @@ describe('config defaults', () => {
   test('no sources gives the defaults, with absolute directories', () => {
     const config = load();
     const defaults = defaultConfig();
-    assert.deepEqual(config, { ...defaults, dataDir: resolve(defaults.dataDir) });
+    assert.deepEqual(config, {
+      ...defaults,
+      dataDir: resolve(defaults.dataDir),
+      // The Kokoro model lives in the data directory unless a model directory is given.
+      modelDir: resolve(defaults.dataDir, 'models', 'kokoro'),
+    });
+    assert.equal(load({ flags: { modelDir: 'elsewhere' } }).modelDir, resolve('elsewhere'));
     assert.equal(config.host, '127.0.0.1');
     assert.equal(config.port, 8356);
     assert.equal(config.logLevel, 'info');

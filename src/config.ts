@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
 /**
@@ -34,6 +34,9 @@ const schema = z
     maxUploadMb: z.number().int().min(1).max(4096),
     voiceCacheMb: z.number().int().min(1).max(65536),
     audioCacheMb: z.number().int().min(0).max(65536),
+    modelDir: z.string().min(1).nullable(),
+    modelVariant: z.string().min(1),
+    modelBaseUrl: z.string().url(),
   })
   .strict();
 
@@ -64,6 +67,9 @@ export function defaultConfig(): Config {
     maxUploadMb: 100,
     voiceCacheMb: 64,
     audioCacheMb: 64,
+    modelDir: null,
+    modelVariant: 'model_quantized.onnx',
+    modelBaseUrl: 'https://huggingface.co/onnx-community/Kokoro-82M-v1.0-ONNX/resolve/main',
   };
 }
 
@@ -93,6 +99,9 @@ export const SETTINGS: Readonly<Record<ConfigKey, { env: string; kind: Kind; hel
   maxUploadMb: { env: 'LITETTS_MAX_UPLOAD_MB', kind: 'int', help: 'largest accepted upload (voice import, reference audio), MiB' },
   voiceCacheMb: { env: 'LITETTS_VOICE_CACHE_MB', kind: 'int', help: 'memory for decoded voice data, MiB (least recently used go first)' },
   audioCacheMb: { env: 'LITETTS_AUDIO_CACHE_MB', kind: 'int', help: 'memory for synthesised audio of repeated requests, MiB (0 = off)' },
+  modelDir: { env: 'LITETTS_MODEL_DIR', kind: 'nullable-string', help: 'Kokoro model files (default: <data-dir>/models/kokoro)' },
+  modelVariant: { env: 'LITETTS_MODEL_VARIANT', kind: 'string', help: 'Kokoro ONNX variant to install and load' },
+  modelBaseUrl: { env: 'LITETTS_MODEL_BASE_URL', kind: 'string', help: 'where the Kokoro repository files are downloaded from' },
 };
 
 export class ConfigError extends Error {
@@ -155,7 +164,12 @@ export function loadConfig(sources: ConfigSources = {}): Config {
         `must not exceed sentenceMaxChars (${config.sentenceMaxChars}, from ${origin.sentenceMaxChars ?? 'default'})`,
     );
   }
-  return { ...config, dataDir: resolve(config.dataDir), logDir: config.logDir === null ? null : resolve(config.logDir) };
+  return {
+    ...config,
+    dataDir: resolve(config.dataDir),
+    logDir: config.logDir === null ? null : resolve(config.logDir),
+    modelDir: resolve(config.modelDir ?? join(config.dataDir, 'models', 'kokoro')),
+  };
 }
 
 function readConfigFile(path: string): Record<string, unknown> {
