@@ -146,11 +146,6 @@ export class VoiceLibrary {
     return this.deps.catalog.checkIntegrity();
   }
 
-  /** The OpenAI name → voice map in force. */
-  aliasMap(): Record<string, string> {
-    return Object.fromEntries(this.aliases);
-  }
-
   /**
    * The voice a speech request names: a voice, `{id}`, an OpenAI voice name, or a
    * blend formula. Throws ApiErrors (404 unknown, 503 engine not installed, 400 bad blend).
@@ -173,9 +168,8 @@ export class VoiceLibrary {
   async voiceData(name: string): Promise<{ voice: Voice; data: VoiceData }> {
     const builtin = this.builtins.get(nameKey(name));
     if (builtin) return { voice: this.builtinVoice(builtin), data: builtin.data };
-    const found = await this.deps.catalog.getWithData(name, this.clock());
-    if (!found) throw errors.voiceNotFound(name, 'name');
-    return { voice: this.rowVoice(found.row), data: deserializeVoiceData(found.row.engine, found.data) };
+    const { voice, bytes } = await this.storedData(name);
+    return { voice, data: deserializeVoiceData(voice.engine, bytes) };
   }
 
   /** A voice's data exactly as stored (a Kokoro voice's raw float32 tensor is the .bin format itself). */
@@ -287,12 +281,12 @@ export class VoiceLibrary {
       () => (typeof input.voices === 'string' ? parseBlendFormula(input.voices) : normaliseBlendList(input.voices)),
       'voices',
     );
-    const resolved = await this.resolveBlend(parts, 'voices');
-    const sources = await Promise.all(parts.map(async (p) => (await this.resolveName(p.voice, 'voices')).voice));
+    const resolved = await this.resolveParts(parts, 'voices');
+    const sources = resolved.map((r) => r.voice);
     const genders = new Set(sources.map((v) => v.gender));
     return this.create({
       name: input.name,
-      data: resolved.data,
+      data: this.blendResolved(parts, resolved, 'voices').data,
       source: 'blend',
       temporary: input.temporary ?? true,
       sessionId: input.sessionId,
@@ -328,7 +322,14 @@ export class VoiceLibrary {
   }
 
   private async resolveBlend(parts: readonly BlendPart[], paramName: string): Promise<ResolvedVoice> {
-    const resolved = await Promise.all(parts.map(async (p) => ({ ...(await this.resolveName(p.voice, paramName)), weight: p.weight })));
+    return this.blendResolved(parts, await this.resolveParts(parts, paramName), paramName);
+  }
+
+  private resolveParts(parts: readonly BlendPart[], paramName: string): Promise<(ResolvedVoice & { weight: number })[]> {
+    return Promise.all(parts.map(async (p) => ({ ...(await this.resolveName(p.voice, paramName)), weight: p.weight })));
+  }
+
+  private blendResolved(parts: readonly BlendPart[], resolved: readonly (ResolvedVoice & { weight: number })[], paramName: string): ResolvedVoice {
     let data: VoiceData;
     try {
       data = blendVoices(resolved.map((r) => ({ data: r.data, weight: r.weight })));
