@@ -1,5 +1,6 @@
 import { cpus } from 'node:os';
 import { printResults, type BenchResult } from './report.js';
+import { benchKokoroTiny } from './kokoro.js';
 import { benchLibrary } from './library.js';
 import { benchSpeech } from './speech.js';
 
@@ -7,6 +8,8 @@ import { benchSpeech } from './speech.js';
 const suites: Record<string, () => Promise<BenchResult[]>> = {
   speech: benchSpeech,
   library: benchLibrary,
+  // The tiny-model part only; `npm run bench:kokoro -- --model-dir DIR` adds real weights.
+  kokoro: async () => (await benchKokoroTiny()).results,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -16,9 +16,17 @@ declare module '@echogarden/espeak-ng-emscripten' {
     /** Calls back with 16-bit PCM chunks; return non-zero from the callback to stop. */
     synthesize(text: string, callback: (samples: Int16Array, events: unknown[]) => number): void;
     synthesize_ipa(text: string): { code: number; ipa: string };
+    /** espeak_TextToPhonemes over the whole text: clauses joined by " | "; returns a pointer to a C string. */
+    text_to_phonemes(text: string, useIpa: boolean): EspeakPointer;
+  }
+  /** An Emscripten-wrapped pointer. */
+  export interface EspeakPointer {
+    readonly ptr: number;
   }
   export interface EspeakModule {
     eSpeakNGWorker: new () => EspeakWorker;
+    getPointer(pointer: EspeakPointer): number;
+    HEAPU8: Uint8Array;
     FS: { readdir(path: string): string[] };
   }
   const createModule: (options?: Record<string, unknown>) => Promise<EspeakModule>;

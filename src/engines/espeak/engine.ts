@@ -1,4 +1,4 @@
-import createModule, { type EspeakWorker } from '@echogarden/espeak-ng-emscripten';
+import createModule, { type EspeakModule, type EspeakWorker } from '@echogarden/espeak-ng-emscripten';
 import { int16ToFloat } from '../../audio/pcm.js';
 import type { Engine, EspeakVoiceData, SynthesisInput } from '../engine.js';
 
@@ -13,7 +13,10 @@ export class EspeakEngine implements Engine {
   readonly sampleRate = ESPEAK_SAMPLE_RATE;
   private currentVoice = '';
 
+  private readonly utf8 = new TextDecoder();
+
   private constructor(
+    private readonly module: EspeakModule,
     private readonly worker: EspeakWorker,
     readonly variants: ReadonlySet<string>,
   ) {}
@@ -22,7 +25,7 @@ export class EspeakEngine implements Engine {
     const module = await createModule();
     const worker = new module.eSpeakNGWorker();
     const variants = new Set(module.FS.readdir('/usr/share/espeak-ng-data/voices/!v').filter((n) => !n.startsWith('.')));
-    return new EspeakEngine(worker, variants);
+    return new EspeakEngine(module, worker, variants);
   }
 
   residualSpeed(input: SynthesisInput): number {
@@ -43,12 +46,19 @@ export class EspeakEngine implements Engine {
     for (const chunk of chunks) yield chunk;
   }
 
-  /** IPA phonemes for `text` in the given espeak voice (the phonemiser Kokoro needs). */
+  /**
+   * IPA phonemes for `text` in the given espeak voice (the phonemiser Kokoro needs): one line per
+   * clause, phonemes of a word joined by '_'. espeak_TextToPhonemes gives what a synthesis would
+   * speak without synthesising it (about 8× faster than synthesize_ipa, same phonemes).
+   */
   phonemize(text: string, base: string): string {
     this.selectVoice(base);
-    const { code, ipa } = this.worker.synthesize_ipa(text);
-    if (code !== 0) throw new Error(`espeak-ng could not phonemise text (code ${code})`);
-    return ipa;
+    const pointer = this.module.getPointer(this.worker.text_to_phonemes(text, true));
+    if (pointer === 0) throw new Error('espeak-ng could not phonemise text');
+    const heap = this.module.HEAPU8;
+    const end = heap.indexOf(0, pointer);
+    const clauses = this.utf8.decode(heap.subarray(pointer, end < 0 ? heap.length : end));
+    return clauses.length === 0 ? '' : `${clauses.split(' | ').join('\n')}\n`;
   }
 
   private voiceOf(input: SynthesisInput): EspeakVoiceData {
