@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runLitetts } from '../test-support/cli.js';
+import { sampleTensor } from '../test-support/fixtures.js';
+import { toBin, writeNpz } from '../voices/formats/index.js';
 
 const cli = runLitetts;
 
@@ -35,23 +37,82 @@ describe('litetts models', () => {
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /not installed.*litetts models pull/);
     const json = await cli(['models', 'list', '--json', '--model-dir', dir]);
-    assert.equal(json.stdout.trim(), 'null');
+    assert.equal(json.stdout.trim(), 'null', 'JSON null when nothing is installed');
   });
 
   test('pull from a repository that lacks the file fails cleanly, naming it, and installs nothing', async () => {
     const result = await cli(['models', 'pull', '--model-dir', dir, '--model-base-url', baseUrl, '--voices', 'af_heart']);
-    assert.notEqual(result.code, 0);
-    assert.match(result.stderr, /model_quantized\.onnx|404/);
+    assert.notEqual(result.code, 0, 'the pull fails');
+    assert.match(result.stderr, /model_quantized\.onnx|404/, 'naming the missing file');
     assert.ok(requested.some((url) => url.endsWith('/onnx/model_quantized.onnx')), `asked for ${requested.join(', ')}`);
     const list = await cli(['models', 'list', '--model-dir', dir]);
-    assert.match(list.stdout, /not installed/);
+    assert.match(list.stdout, /not installed/, 'nothing is installed');
   });
 
   test('an unknown variant is refused before anything is downloaded', async () => {
     const before = requested.length;
     const result = await cli(['models', 'pull', 'model_huge.onnx', '--model-dir', dir, '--model-base-url', baseUrl]);
-    assert.notEqual(result.code, 0);
-    assert.match(result.stderr, /Unknown model variant 'model_huge\.onnx'/);
-    assert.equal(requested.length, before);
+    assert.notEqual(result.code, 0, 'refused');
+    assert.match(result.stderr, /Unknown model variant 'model_huge\.onnx'/, 'naming the variant');
+    assert.equal(requested.length, before, 'nothing requested');
+  });
+
+  test('import-voices installs packs from a folder and an .npz; list then shows them', async () => {
+    const modelDir = join(dir, 'imported');
+    const source = join(dir, 'import-source');
+    mkdirSync(source);
+    writeFileSync(join(source, 'af_one.bin'), toBin(sampleTensor(1)));
+    writeFileSync(join(source, 'bm_two.bin'), toBin(sampleTensor(2)));
+    writeFileSync(join(source, 'af_short.bin'), Buffer.alloc(1000));
+
+    const result = await cli(['models', 'import-voices', source, '--model-dir', modelDir]);
+    assert.equal(result.code, 0, `succeeds when something was installed: ${result.stderr}`);
+    assert.match(result.stdout, /2 installed, 0 already there, 1 rejected/, `the summary: ${result.stdout}`);
+    assert.match(result.stdout, /installed: af_one, bm_two/, 'names what was installed');
+    assert.match(result.stderr, /rejected af_short\.bin: .*1000 bytes/, `each rejection with its reason: ${result.stderr}`);
+    assert.ok(
+      Buffer.from(toBin(sampleTensor(2))).equals(readFileSync(join(modelDir, 'voices', 'bm_two.bin'))),
+      'the pack is written to <model-dir>/voices/<name>.bin',
+    );
+    assert.equal(existsSync(join(modelDir, 'voices', 'af_short.bin')), false, 'the rejected file is not installed');
+
+    const npz = join(dir, 'voices-v1.0.bin');
+    writeFileSync(npz, writeNpz([['af_one', sampleTensor(1)], ['zf_three', sampleTensor(3)]]));
+    const again = await cli(['models', 'import-voices', npz, '--model-dir', modelDir, '--voices', 'af_one,zf_three']);
+    assert.equal(again.code, 0, `the archive imports: ${again.stderr}`);
+    assert.match(again.stdout, /1 installed, 1 already there, 0 rejected/, `the summary: ${again.stdout}`);
+
+    const list = await cli(['models', 'list', '--model-dir', modelDir, '--model-variant', 'model_fp16.onnx']);
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, /local files, no manifest/, `listed from a scan: ${list.stdout}`);
+    assert.match(list.stdout, /voices 3: af_one, bm_two, zf_three/, 'with the three voices');
+    assert.match(list.stdout, /problem: model_fp16\.onnx: missing/, 'the configured variant is looked for');
+    const json = JSON.parse((await cli(['models', 'list', '--json', '--model-dir', modelDir])).stdout) as { source: string; voices: unknown[] };
+    assert.equal(json.source, 'scan', 'JSON says the files were scanned');
+    assert.equal(json.voices.length, 3, 'JSON lists the voices');
+  });
+
+  test('import-voices fails when nothing could be installed, naming each rejection', async () => {
+    const modelDir = join(dir, 'rejected');
+    const source = join(dir, 'bad-source');
+    mkdirSync(source);
+    writeFileSync(join(source, 'af_short.bin'), Buffer.alloc(1000));
+    writeFileSync(join(source, 'af_junk.npz'), 'not a zip');
+    const result = await cli(['models', 'import-voices', source, '--model-dir', modelDir]);
+    assert.notEqual(result.code, 0, 'non-zero exit when nothing was installed');
+    assert.match(result.stdout, /0 installed, 0 already there, 2 rejected/, `the summary: ${result.stdout}`);
+    assert.match(result.stderr, /rejected af_junk\.npz: /, `the archive is named: ${result.stderr}`);
+    assert.match(result.stderr, /rejected af_short\.bin: /, `the short pack is named: ${result.stderr}`);
+    assert.equal(existsSync(join(modelDir, 'voices')), false, 'nothing was written');
+
+    const missing = await cli(['models', 'import-voices', join(dir, 'nowhere'), '--model-dir', modelDir]);
+    assert.notEqual(missing.code, 0, 'a missing path fails');
+    assert.match(missing.stderr, /nowhere: no such file or folder/, `names the path: ${missing.stderr}`);
+
+    const empty = join(dir, 'empty-source');
+    mkdirSync(empty);
+    const none = await cli(['models', 'import-voices', empty, '--model-dir', modelDir]);
+    assert.notEqual(none.code, 0, 'a folder without voice files fails');
+    assert.match(none.stderr, /no Kokoro voice files found/, `says so: ${none.stderr}`);
   });
 });

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { Config } from '../config.js';
 import { createProgressBar, installedModels, pullModel } from '../engines/kokoro/download.js';
 import { KOKORO_VARIANTS } from '../engines/kokoro/model-files.js';
+import { installVoicePacks } from '../voices/packs.js';
 
 type ConfigReader = (options: Record<string, unknown>) => Config;
 
@@ -31,7 +32,7 @@ export function addModelCommands(models: Command, withConfig: (command: Command)
   withConfig(models.command('list').description('show the installed Kokoro model and voice packs').option('--json', 'print JSON')).action(
     async (options: Record<string, unknown>) => {
       const config = readConfig(options);
-      const installed = await installedModels(config.modelDir!);
+      const installed = await installedModels(config.modelDir!, config.modelVariant);
       if (options.json) {
         process.stdout.write(`${JSON.stringify(installed, null, 2)}\n`);
         return;
@@ -40,11 +41,40 @@ export function addModelCommands(models: Command, withConfig: (command: Command)
         process.stdout.write(`Kokoro is not installed in ${config.modelDir}; run \`litetts models pull\`\n`);
         return;
       }
-      process.stdout.write(`Kokoro in ${installed.dir} (${installed.repository}), installed ${installed.installedAt}\n`);
+      const origin = installed.source === 'manifest' ? `${installed.repository}, installed ${installed.installedAt}` : 'local files, no manifest';
+      process.stdout.write(`Kokoro in ${installed.dir} (${origin})\n`);
       for (const m of installed.models) process.stdout.write(`  model  ${m.name}${m.name === installed.variant ? ' (loaded)' : ''}  ${(m.size / 1e6).toFixed(1)} MB\n`);
       process.stdout.write(`  voices ${installed.voices.length}: ${installed.voices.map((v) => v.name).join(', ')}\n`);
       for (const p of installed.problems) process.stdout.write(`  problem: ${p}\n`);
       process.stdout.write(installed.ok ? '  ok\n' : '  incomplete: run `litetts models pull` to repair\n');
     },
   );
+
+  withConfig(
+    models
+      .command('import-voices')
+      .description(
+        'install Kokoro voice packs from local files: a folder of .bin/.npy/.npz/.pt files, or one .npz ' +
+          "such as kokoro-onnx's voices-v1.0.bin; each becomes <model-dir>/voices/<name>.bin",
+      )
+      .argument('<path>', 'folder or voice file')
+      .option('--voices <names>', 'comma-separated voices to import (default: every voice found)')
+      .option('--overwrite', 'replace installed packs whose contents differ'),
+  ).action(async (path: string, options: Record<string, unknown>) => {
+    const config = readConfig(options);
+    const names = typeof options.voices === 'string' ? options.voices.split(',').map((v) => v.trim()).filter(Boolean) : undefined;
+    const result = await installVoicePacks({ dir: config.modelDir!, source: path, names, overwrite: options.overwrite === true });
+    const manifest = result.manifestUpdated ? '; manifest updated' : '';
+    process.stdout.write(
+      `Imported into ${config.modelDir}: ${result.installed.length} installed, ${result.skipped.length} already there, ${result.rejected.length} rejected${manifest}\n`,
+    );
+    if (result.installed.length > 0) process.stdout.write(`  installed: ${result.installed.join(', ')}\n`);
+    for (const r of result.rejected) process.stderr.write(`  rejected ${r.name}: ${r.reason}\n`);
+    if (result.installed.length === 0 && result.skipped.length === 0 && result.rejected.length === 0) {
+      process.stderr.write(`no Kokoro voice files found in ${path}\n`);
+      process.exitCode = 1;
+    } else if (result.installed.length === 0 && result.rejected.length > 0) {
+      process.exitCode = 1;
+    }
+  });
 }

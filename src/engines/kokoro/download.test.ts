@@ -16,7 +16,7 @@ import {
   readManifest,
   type DownloadProgress,
 } from './download.js';
-import type { KokoroCatalog } from './model-files.js';
+import { KOKORO_VOICE_SIZE, type KokoroCatalog } from './model-files.js';
 
 // ---------------------------------------------------------------------------------------------
 // A local file server that misbehaves on request
@@ -421,7 +421,10 @@ describe('pullModel and installedModels', () => {
 
     const installed = await installedModels(dir);
     assert.ok(installed, 'installed');
-    assert.equal(installed.ok, true);
+    assert.equal(installed.source, 'manifest', 'read from the manifest');
+    assert.equal(installed.ok, true, 'ok');
+    assert.equal(installed.installedAt, (await readManifest(dir))?.installedAt, 'the manifest install time');
+    assert.equal(installed.voices[0]?.sha256, hashes.get('voices/af_one.bin'), 'the recorded hash');
     assert.equal(installed.variant, 'model_a.onnx');
     assert.deepEqual(installed.problems, []);
     assert.deepEqual(installed.models.map((m) => [m.name, m.path, m.size]), [['model_a.onnx', join(dir, 'model_a.onnx'), 200_000]]);
@@ -465,8 +468,14 @@ describe('pullModel and installedModels', () => {
     const { catalog, baseUrl } = fakeRepository();
     server.files.set('/repo/voices/zf_three.bin', Buffer.alloc(VOICE_SIZE - 1)); // wrong size
     await assert.rejects(pullModel({ dir, variant: 'model_a.onnx', catalog, baseUrl, retryDelayMs: 1 }), /voices\/zf_three\.bin: size mismatch/);
-    assert.equal(existsSync(join(dir, 'manifest.json')), false);
-    assert.equal(await installedModels(dir), null);
+    assert.equal(existsSync(join(dir, 'manifest.json')), false, 'no manifest after a failed pull');
+    // What did arrive is still found by scanning, but the fake packs are not Kokoro-sized.
+    const scanned = await installedModels(dir, 'model_a.onnx');
+    assert.equal(scanned?.source, 'scan', 'without a manifest the directory is scanned');
+    assert.deepEqual(scanned?.models.map((m) => m.name), ['model_a.onnx'], 'the model that arrived is found');
+    assert.deepEqual(scanned?.voices, [], 'packs of the wrong size are not voices');
+    assert.equal(scanned?.problems.length, 2, `the two wrong-sized packs are problems: ${scanned?.problems.join('; ')}`);
+    assert.equal(scanned?.ok, false, 'not ok');
 
     server.requests.length = 0;
     await assert.rejects(pullModel({ dir, variant: 'model_x.onnx', catalog, baseUrl }), /unknown Kokoro model variant "model_x\.onnx"; known: model_a\.onnx, model_b\.onnx/);
@@ -474,13 +483,67 @@ describe('pullModel and installedModels', () => {
     assert.equal(server.requests.length, 0);
   });
 
-  test('installedModels: null without a manifest, an error for a broken one', async () => {
-    assert.equal(await installedModels(dir), null);
+  test('installedModels: null when nothing is there, an error for a broken manifest', async () => {
+    assert.equal(await installedModels(dir), null, 'an empty directory holds nothing');
+    assert.equal(await installedModels(join(dir, 'absent')), null, 'a missing directory holds nothing');
+    await mkdir(join(dir, 'voices'));
+    await writeFile(join(dir, 'voices', 'af_short.bin'), Buffer.alloc(10));
+    await writeFile(join(dir, 'model.onnx.part'), Buffer.alloc(10));
+    assert.equal(await installedModels(dir), null, 'a partial download and a wrong-sized pack are not an install');
     await writeFile(join(dir, 'manifest.json'), '{"version": 1, "models": {}}');
-    await assert.rejects(installedModels(dir), /manifest\.json: not a Kokoro manifest/);
+    await assert.rejects(installedModels(dir), /manifest\.json: not a Kokoro manifest/, 'an invalid manifest is an error');
     await mkdir(join(dir, 'x'));
     await writeFile(join(dir, 'x', 'manifest.json'), '{');
-    await assert.rejects(installedModels(join(dir, 'x')), /manifest\.json: not valid JSON/);
+    await assert.rejects(installedModels(join(dir, 'x')), /manifest\.json: not valid JSON/, 'broken JSON is an error');
+  });
+
+  test('installedModels without a manifest: the .onnx files and Kokoro-sized packs on disk, checked against the variant', async () => {
+    await mkdir(join(dir, 'voices'));
+    await writeFile(join(dir, 'model_quantized.onnx'), Buffer.alloc(1234));
+    await writeFile(join(dir, 'model_fp16.onnx'), Buffer.alloc(10));
+    await writeFile(join(dir, 'notes.txt'), 'not a model');
+    await mkdir(join(dir, 'sub.onnx')); // a folder is not a model
+    await writeFile(join(dir, 'voices', 'bm_two.bin'), Buffer.alloc(KOKORO_VOICE_SIZE));
+    await writeFile(join(dir, 'voices', 'af_one.bin'), Buffer.alloc(KOKORO_VOICE_SIZE));
+    await writeFile(join(dir, 'voices', 'af_one.bin.part'), Buffer.alloc(10));
+
+    const found = await installedModels(dir, 'model_quantized.onnx');
+    assert.ok(found, 'something is installed');
+    assert.equal(found.source, 'scan', 'found by scanning');
+    assert.equal(found.repository, 'local', 'no repository is known');
+    assert.equal(found.installedAt, null, 'no install time is known');
+    assert.equal(found.variant, 'model_quantized.onnx', 'the variant asked for');
+    assert.deepEqual(
+      found.models.map((m) => [m.name, m.path, m.size, m.sha256]),
+      [
+        ['model_fp16.onnx', join(dir, 'model_fp16.onnx'), 10, null],
+        ['model_quantized.onnx', join(dir, 'model_quantized.onnx'), 1234, null],
+      ],
+      'both .onnx files, not hashed',
+    );
+    assert.deepEqual(found.voices.map((v) => [v.name, v.path, v.size]), [
+      ['af_one', join(dir, 'voices', 'af_one.bin'), KOKORO_VOICE_SIZE],
+      ['bm_two', join(dir, 'voices', 'bm_two.bin'), KOKORO_VOICE_SIZE],
+    ], 'the packs, sorted');
+    assert.deepEqual(found.problems, [], 'no problems');
+    assert.equal(found.ok, true, 'the variant is present');
+
+    const other = await installedModels(dir, 'model.onnx');
+    assert.equal(other?.ok, false, 'another variant is not present');
+    assert.deepEqual(other?.problems, ['model.onnx: missing'], 'the missing variant is the problem');
+    assert.equal((await installedModels(dir))?.variant, 'model_quantized.onnx', 'the default variant without one given');
+
+    await writeFile(join(dir, 'voices', 'af_bad.bin'), Buffer.alloc(100));
+    const bad = await installedModels(dir, 'model_quantized.onnx');
+    assert.deepEqual(bad?.problems, [`voices/af_bad.bin: 100 bytes, expected ${KOKORO_VOICE_SIZE}`], 'a wrong-sized pack is a problem');
+    assert.equal(bad?.ok, false, 'a wrong-sized pack makes the install not ok: the server would fail to load it');
+    assert.equal(bad?.voices.length, 2, 'and it is not listed as a voice');
+
+    await rm(join(dir, 'model_quantized.onnx'));
+    await rm(join(dir, 'model_fp16.onnx'));
+    const voicesOnly = await installedModels(dir, 'model_quantized.onnx');
+    assert.equal(voicesOnly?.models.length, 0, 'voices without a model are still an install');
+    assert.equal(voicesOnly?.voices.length, 2, 'with its voices');
   });
 });
 

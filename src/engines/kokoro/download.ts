@@ -4,13 +4,14 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import {
   DEFAULT_VARIANT,
   KOKORO_CATALOG,
+  KOKORO_VOICE_SIZE,
   fileUrl,
   voicePath,
   type KokoroCatalog,
@@ -488,15 +489,20 @@ export interface InstalledFile {
   /** Absolute path. */
   path: string;
   size: number;
-  sha256: string;
+  /** From the manifest; null for a file found by scanning (hashing a 300 MB model on every look is too slow). */
+  sha256: string | null;
 }
 
 export interface InstalledKokoro {
   dir: string;
+  /** 'manifest': what `litetts models pull` recorded; 'scan': files found in a directory without a manifest. */
+  source: 'manifest' | 'scan';
+  /** The repository pulled from; 'local' for scanned files. */
   repository: string;
   /** The variant to load. */
   variant: string;
-  installedAt: string;
+  /** ISO 8601; null for scanned files. */
+  installedAt: string | null;
   /** Model variants present with their recorded size. */
   models: InstalledFile[];
   /** Voice packs present with their recorded size. */
@@ -507,10 +513,15 @@ export interface InstalledKokoro {
   ok: boolean;
 }
 
-/** What `dir` holds according to its manifest, checked against the disk (sizes); null when nothing is installed. */
-export async function installedModels(dir: string): Promise<InstalledKokoro | null> {
+/**
+ * What `dir` holds according to its manifest, checked against the disk (sizes). Without a manifest
+ * (files put there by hand), what a scan finds: every `*.onnx` directly in `dir` and every
+ * `voices/<name>.bin` of the pack size; then `variant` (default DEFAULT_VARIANT) is the one to load.
+ * Null when there is neither a manifest nor any model or voice pack.
+ */
+export async function installedModels(dir: string, variant?: string): Promise<InstalledKokoro | null> {
   const manifest = await readManifest(dir);
-  if (!manifest) return null;
+  if (!manifest) return scanInstalled(dir, variant ?? DEFAULT_VARIANT);
   const problems: string[] = [];
   const check = async (entries: Record<string, ManifestFile>): Promise<InstalledFile[]> => {
     const present: InstalledFile[] = [];
@@ -526,7 +537,49 @@ export async function installedModels(dir: string): Promise<InstalledKokoro | nu
   const voices = await check(manifest.voices);
   if (!(manifest.variant in manifest.models)) problems.push(`${manifest.variant}: not in the manifest`);
   const ok = problems.length === 0 && models.some((m) => m.name === manifest.variant);
-  return { dir, repository: manifest.repository, variant: manifest.variant, installedAt: manifest.installedAt, models, voices, problems, ok };
+  return {
+    dir,
+    source: 'manifest',
+    repository: manifest.repository,
+    variant: manifest.variant,
+    installedAt: manifest.installedAt,
+    models,
+    voices,
+    problems,
+    ok,
+  };
+}
+
+async function scanInstalled(dir: string, variant: string): Promise<InstalledKokoro | null> {
+  const files = async (folder: string, suffix: string): Promise<{ name: string; path: string; size: number }[]> => {
+    let names: string[];
+    try {
+      names = await readdir(folder);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
+      throw error;
+    }
+    const found: { name: string; path: string; size: number }[] = [];
+    for (const fileName of names.sort()) {
+      if (!fileName.endsWith(suffix) || fileName.startsWith('.')) continue;
+      const path = join(folder, fileName);
+      const info = await stat(path).catch(() => null); // a dangling link is not a file
+      if (info?.isFile()) found.push({ name: fileName, path, size: info.size });
+    }
+    return found;
+  };
+  const problems: string[] = [];
+  const models = (await files(dir, '.onnx')).map((f): InstalledFile => ({ ...f, sha256: null }));
+  const voices: InstalledFile[] = [];
+  for (const f of await files(join(dir, 'voices'), '.bin')) {
+    const name = f.name.slice(0, -'.bin'.length);
+    if (f.size === KOKORO_VOICE_SIZE) voices.push({ ...f, name, sha256: null });
+    else problems.push(`${voicePath(name)}: ${f.size} bytes, expected ${KOKORO_VOICE_SIZE}`);
+  }
+  if (models.length === 0 && voices.length === 0) return null;
+  if (!models.some((m) => m.name === variant)) problems.push(`${variant}: missing`);
+  const ok = problems.length === 0;
+  return { dir, source: 'scan', repository: 'local', variant, installedAt: null, models, voices, problems, ok };
 }
 
 // ---------------------------------------------------------------------------------------------
