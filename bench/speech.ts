@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { createEncoder } from '../src/audio/encoders/index.js';
 import { OUTPUT_SAMPLE_RATE } from '../src/audio/pcm.js';
-import { ESPEAK_BUILTIN_VOICES } from '../src/engines/espeak/index.js';
+import { ESPEAK_BUILTIN_VOICES, espeakInfo } from '../src/engines/espeak/index.js';
 import { EspeakEngine } from '../src/engines/espeak/engine.js';
 import { InProcessRenderer } from '../src/engines/renderer.js';
 import { startTestServer } from '../src/test-support/server.js';
@@ -46,7 +46,7 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
  */
 export async function benchSpeech(): Promise<BenchResult[]> {
   const engine = await EspeakEngine.load();
-  const renderer = new InProcessRenderer();
+  const renderer = new InProcessRenderer([espeakInfo]);
   const pcm = await renderer.render({ text: PARAGRAPH, voice: VOICE.data, speed: 1 });
   const audioSeconds = pcm.length / OUTPUT_SAMPLE_RATE;
   // No audio cache: every request here must really be synthesised.

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { AUDIO_FORMATS, isAudioFormat, type AudioFormat } from './audio/formats.js';
 import { ConfigError, SETTINGS, kebab, loadConfig, type Config, type ConfigKey } from './config.js';
-import { engineInfos } from './engines/index.js';
+import { createEngines, engineSettings } from './engines/index.js';
 import { InProcessRenderer } from './engines/renderer.js';
 import { ApiError } from './server/errors.js';
 import { SpeechService } from './speech/speech.js';
@@ -15,6 +15,8 @@ import { addVoiceCommands } from './cli/voices.js';
 
 /** Flags every command shares with the server: they override env and config file. */
 const SHARED: readonly ConfigKey[] = ['dataDir', 'logLevel', 'logDir'];
+/** Where the Kokoro model is, for the commands that speak or list its voices. */
+const MODEL: readonly ConfigKey[] = ['modelDir', 'modelVariant'];
 /** `serve` takes every setting as a flag. */
 const SERVE: readonly ConfigKey[] = (Object.keys(SETTINGS) as ConfigKey[]).filter((k) => !SHARED.includes(k));
 
@@ -72,23 +74,23 @@ export function buildCli(): Command {
       .addOption(new Option('-f, --format <format>', 'audio format (default: from the output name, else mp3)').choices([...AUDIO_FORMATS]))
       .option('-o, --output <file>', "output file; '-' writes to standard output", '')
       .option('-s, --speed <speed>', 'speed from 0.25 to 4.0', parseSpeed, 1),
-    SHARED,
+    [...SHARED, ...MODEL],
   ).action(async (words: string[], options: Record<string, unknown>) => {
-    const config = configFrom({ logLevel: 'silent', ...options }, SHARED);
+    const config = configFrom({ logLevel: 'silent', ...options }, [...SHARED, ...MODEL]);
     const text = words.length === 1 && words[0] === '-' ? await readStdin() : words.join(' ');
     const output = String(options.output ?? '');
     const fromName = extname(output).slice(1).replace('ogg', 'opus');
     const format: AudioFormat = (options.format as AudioFormat | undefined) ?? (isAudioFormat(fromName) ? fromName : 'mp3');
-    const engines = engineInfos();
+    const engines = createEngines(engineSettings(config, 1));
     const { library, catalog } = openLibrary(config, engines);
-    const voiceName = (options.voice as string | undefined) ?? config.defaultVoice ?? engines[0]!.builtinVoices()[0]!.name;
+    const voiceName = (options.voice as string | undefined) ?? library.defaultVoiceName();
     let voice;
     try {
       voice = await library.resolve(voiceName);
     } finally {
       await catalog.close();
     }
-    const renderer = new InProcessRenderer();
+    const renderer = new InProcessRenderer(engines);
     const speech = new SpeechService(renderer, { ...config, maxQueue: 0 });
     const pieces = speech.pieces(text);
     if (pieces.length === 0) throw new ApiError(400, 'empty_input', 'Nothing to say: the text has nothing speakable');
@@ -101,13 +103,13 @@ export function buildCli(): Command {
 
   addModelCommands(
     program.command('models').description('install and list the Kokoro-82M model'),
-    (command) => addConfigFlags(command, [...SHARED, 'modelDir', 'modelVariant', 'modelBaseUrl']),
-    (options) => configFrom({ logLevel: 'silent', ...options }, [...SHARED, 'modelDir', 'modelVariant', 'modelBaseUrl']),
+    (command) => addConfigFlags(command, [...SHARED, ...MODEL, 'modelBaseUrl']),
+    (options) => configFrom({ logLevel: 'silent', ...options }, [...SHARED, ...MODEL, 'modelBaseUrl']),
   );
   addVoiceCommands(
     program.command('voices').description('work with the voice library (safe while a server runs on the same data directory)'),
-    (command) => addConfigFlags(command, SHARED),
-    (options) => configFrom({ logLevel: 'silent', ...options }, SHARED),
+    (command) => addConfigFlags(command, [...SHARED, ...MODEL]),
+    (options) => configFrom({ logLevel: 'silent', ...options }, [...SHARED, ...MODEL]),
   );
   return program;
 }

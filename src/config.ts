@@ -37,6 +37,8 @@ const schema = z
     modelDir: z.string().min(1).nullable(),
     modelVariant: z.string().min(1),
     modelBaseUrl: z.string().url(),
+    modelAutoDownload: z.boolean(),
+    onnxThreads: z.number().int().min(0).max(256),
   })
   .strict();
 
@@ -70,10 +72,12 @@ export function defaultConfig(): Config {
     modelDir: null,
     modelVariant: 'model_quantized.onnx',
     modelBaseUrl: 'https://huggingface.co/onnx-community/Kokoro-82M-v1.0-ONNX/resolve/main',
+    modelAutoDownload: true,
+    onnxThreads: 0,
   };
 }
 
-type Kind = 'string' | 'int' | 'list' | 'map' | 'nullable-string';
+type Kind = 'string' | 'int' | 'bool' | 'list' | 'map' | 'nullable-string';
 
 /** Each setting, its environment variable and its kind (how text from env/flags is read). */
 export const SETTINGS: Readonly<Record<ConfigKey, { env: string; kind: Kind; help: string }>> = {
@@ -85,7 +89,7 @@ export const SETTINGS: Readonly<Record<ConfigKey, { env: string; kind: Kind; hel
   workers: { env: 'LITETTS_WORKERS', kind: 'int', help: 'synthesis worker threads (default: CPU cores)' },
   maxQueue: { env: 'LITETTS_MAX_QUEUE', kind: 'int', help: 'speech requests allowed to wait beyond the workers; more get 503' },
   maxInputChars: { env: 'LITETTS_MAX_INPUT_CHARS', kind: 'int', help: 'longest accepted speech input, in characters' },
-  defaultVoice: { env: 'LITETTS_DEFAULT_VOICE', kind: 'nullable-string', help: 'voice used by `litetts say` without -v' },
+  defaultVoice: { env: 'LITETTS_DEFAULT_VOICE', kind: 'nullable-string', help: 'voice spoken when none is named (default: af_heart once Kokoro is installed, else espeak-en-us-female)' },
   voiceAliases: { env: 'LITETTS_VOICE_ALIASES', kind: 'map', help: 'OpenAI voice names to builtin voices, e.g. alloy=espeak-en-us-female,echo=…' },
   apiKeys: { env: 'LITETTS_API_KEYS', kind: 'list', help: 'comma-separated API keys; when set every /v1 route needs one' },
   mp3Bitrate: { env: 'LITETTS_MP3_BITRATE', kind: 'int', help: 'mp3 bitrate, kbit/s' },
@@ -102,6 +106,12 @@ export const SETTINGS: Readonly<Record<ConfigKey, { env: string; kind: Kind; hel
   modelDir: { env: 'LITETTS_MODEL_DIR', kind: 'nullable-string', help: 'Kokoro model files (default: <data-dir>/models/kokoro)' },
   modelVariant: { env: 'LITETTS_MODEL_VARIANT', kind: 'string', help: 'Kokoro ONNX variant to install and load' },
   modelBaseUrl: { env: 'LITETTS_MODEL_BASE_URL', kind: 'string', help: 'where the Kokoro repository files are downloaded from' },
+  modelAutoDownload: {
+    env: 'LITETTS_MODEL_AUTO_DOWNLOAD',
+    kind: 'bool',
+    help: 'download the Kokoro model and voices in the background when the server starts without them (true/false)',
+  },
+  onnxThreads: { env: 'LITETTS_ONNX_THREADS', kind: 'int', help: 'onnxruntime threads per synthesis thread (0 = cores shared among the workers)' },
 };
 
 export class ConfigError extends Error {
@@ -204,6 +214,12 @@ function parseText(raw: string, kind: Kind, key: string, from: string): unknown 
       const n = /^\s*[+-]?\d+\s*$/.test(raw) ? Number(raw) : NaN;
       if (!Number.isSafeInteger(n)) throw new ConfigError(`Invalid value for ${source}: '${raw}' is not a whole number`);
       return n;
+    }
+    case 'bool': {
+      const text = raw.trim().toLowerCase();
+      if (['1', 'true', 'yes', 'on'].includes(text)) return true;
+      if (['0', 'false', 'no', 'off'].includes(text)) return false;
+      throw new ConfigError(`Invalid value for ${source}: '${raw}' is not true or false`);
     }
     case 'list':
       return raw

@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import type { Config } from '../config.js';
-import { engineInfos } from '../engines/index.js';
+import { createEngines, engineSettings } from '../engines/index.js';
 import { openLibrary } from '../voices/open.js';
 import { downloadVoice, exportVoices, importVoices, type DownloadFormat } from '../voices/transfer.js';
 import type { Voice } from '../voices/voice.js';
@@ -17,7 +17,8 @@ export function addVoiceCommands(voices: Command, withConfig: (command: Command)
   const run = <A extends unknown[]>(action: (library: ReturnType<typeof openLibrary>['library'], ...args: A) => Promise<void> | void) =>
     async (...args: [...A, Record<string, unknown>, Command]) => {
       const options = args[args.length - 2] as Record<string, unknown>;
-      const { library, catalog } = openLibrary(readConfig(options), engineInfos());
+      const config = readConfig(options);
+      const { library, catalog } = openLibrary(config, createEngines(engineSettings(config, 1)));
       try {
         // Commander passes the positional arguments, then the options, then the command itself.
         await action(library, ...(args.slice(0, -1) as unknown as A));

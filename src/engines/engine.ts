@@ -36,7 +36,10 @@ export interface BuiltinVoice {
   language: string;
   gender: Gender | null;
   description: string;
-  data: VoiceData;
+  /** Whether the voice's data is here (espeak: always; Kokoro: its voice pack is installed). */
+  installed(): boolean;
+  /** The voice's data: espeak's at once, Kokoro's read from its installed voice pack. */
+  load(): Promise<VoiceData>;
 }
 
 export interface SynthesisInput {
@@ -64,6 +67,13 @@ export interface Engine {
    * honours `speed` fully); the renderer time-stretches by it.
    */
   residualSpeed(input: SynthesisInput): number;
+  /** Frees what the engine holds (a model session); optional. */
+  release?(): Promise<void>;
+}
+
+export interface EngineLoadOptions {
+  /** Debug-level notes from the engine (e.g. phoneme symbols Kokoro's vocabulary lacks). */
+  debug?: (details: Record<string, unknown>, message: string) => void;
 }
 
 /** What the main thread knows about an engine without loading it. */
@@ -71,10 +81,35 @@ export interface EngineInfo {
   readonly id: EngineId;
   readonly sampleRate: number;
   readonly description: string;
+  /** Whether the engine can run here now (its model files are installed). */
   available(): boolean;
-  /** How to make the engine available, for 503 messages. */
+  /** How to make the engine (or one of its voices) available, for 503 messages. */
   readonly installHint: string;
+  /** Changes whenever the engine's availability or the set of its installed voices changes. */
+  state(): string;
   builtinVoices(): readonly BuiltinVoice[];
+  /** The builtin voice spoken when a request or command names none. */
+  readonly defaultVoice: string;
+  /** OpenAI's voice names (alloy, echo, …) → this engine's builtin voices. */
+  readonly openAiAliases: Readonly<Record<string, string>>;
   /** Loads the engine itself (in a worker thread or in-process). */
-  load(): Promise<Engine>;
+  load(options?: EngineLoadOptions): Promise<Engine>;
+}
+
+const LOAD_FAILED = 'engine failed to load: ';
+
+/**
+ * An engine that could not load (e.g. a damaged model file). Errors cross from worker
+ * threads as plain messages, so the kind travels in the message itself.
+ */
+export function engineLoadError(id: EngineId, cause: unknown): Error {
+  const detail = cause instanceof Error ? cause.message : String(cause);
+  return new Error(`${LOAD_FAILED}${id}: ${detail}`, { cause });
+}
+
+/** The engine and reason of an `engineLoadError`, wherever it was thrown; null for other errors. */
+export function parseEngineLoadError(error: unknown): { engine: EngineId; detail: string } | null {
+  const message = error instanceof Error ? error.message : '';
+  const match = new RegExp(`^${LOAD_FAILED}(espeak|kokoro): ([\\s\\S]*)$`).exec(message);
+  return match ? { engine: match[1] as EngineId, detail: match[2]! } : null;
 }

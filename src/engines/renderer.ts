@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { Piscina } from 'piscina';
-import type { Engine, EngineId, VoiceData } from './engine.js';
-import { engineInfo } from './index.js';
+import type { Engine, EngineId, EngineInfo, EngineLoadOptions, VoiceData } from './engine.js';
+import type { EngineSettings } from './index.js';
 import { renderPiece } from './render.js';
 
 /** One piece of text to render: the unit of work a synthesis thread takes. */
@@ -17,9 +17,21 @@ export interface Renderer {
   /** How many pieces can render at the same time. */
   readonly threads: number;
   render(task: RenderTask): Promise<Int16Array>;
-  /** Loads engines and runs a short utterance on every thread so the first request is not slow. */
-  warmUp(engines: readonly EngineId[]): Promise<void>;
+  /** Runs each voice's short utterance on every thread (loading its engine there), so the first request is not slow. */
+  warmUp(voices: readonly WarmUpVoice[]): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface WarmUpVoice {
+  voice: VoiceData;
+  language: string;
+}
+
+/** What each synthesis thread is started with. */
+export interface WorkerSettings {
+  engines: EngineSettings;
+  /** Engines' debug notes are logged from the threads at this level and place. */
+  log: { logLevel: string; logDir: string | null };
 }
 
 const WARM_UP_TEXT = 'Warming up the speech engine. This takes a moment.';
@@ -32,9 +44,13 @@ const WARM_UP_TEXT = 'Warming up the speech engine. This takes a moment.';
 export class WorkerPoolRenderer implements Renderer {
   private readonly pool: Piscina;
 
-  constructor(readonly threads: number) {
+  constructor(
+    readonly threads: number,
+    settings: WorkerSettings,
+  ) {
     this.pool = new Piscina({
       filename: workerFile(),
+      workerData: settings,
       minThreads: threads,
       maxThreads: threads,
       idleTimeout: Number.POSITIVE_INFINITY,
@@ -49,11 +65,10 @@ export class WorkerPoolRenderer implements Renderer {
     return this.pool.run(task) as Promise<Int16Array>;
   }
 
-  async warmUp(engines: readonly EngineId[]): Promise<void> {
-    const voices = engines.flatMap((id) => engineInfo(id)?.builtinVoices().slice(0, 1) ?? []);
+  async warmUp(voices: readonly WarmUpVoice[]): Promise<void> {
     // threads × 2 tasks so that every thread, not just the first free one, gets one.
     const runs = voices.flatMap((v) =>
-      Array.from({ length: this.threads * 2 }, () => this.render({ text: WARM_UP_TEXT, voice: v.data, speed: 1 })),
+      Array.from({ length: this.threads * 2 }, () => this.render({ text: WARM_UP_TEXT, voice: v.voice, language: v.language, speed: 1 })),
     );
     await Promise.all(runs);
   }
@@ -77,31 +92,37 @@ function workerFile(): string {
 /** Renders on the calling thread: for the CLI's `say`, benchmarks and tests. */
 export class InProcessRenderer implements Renderer {
   readonly threads = 1;
-  private readonly engines = new Map<EngineId, Promise<Engine>>();
+  private readonly loaded = new Map<EngineId, Promise<Engine>>();
+
+  constructor(
+    private readonly engines: readonly EngineInfo[],
+    private readonly options: EngineLoadOptions = {},
+  ) {}
 
   async render(task: RenderTask): Promise<Int16Array> {
     return renderPiece(await this.engine(task.voice.engine), task);
   }
 
+  /** The loaded engine of `id`; a load that failed is tried again next time (the files may have been repaired). */
   engine(id: EngineId): Promise<Engine> {
-    let engine = this.engines.get(id);
+    let engine = this.loaded.get(id);
     if (!engine) {
-      const info = engineInfo(id);
+      const info = this.engines.find((e) => e.id === id);
       if (!info) return Promise.reject(new Error(`unknown engine '${id}'`));
-      engine = info.load();
-      this.engines.set(id, engine);
+      engine = info.load(this.options);
+      engine.catch(() => this.loaded.delete(id));
+      this.loaded.set(id, engine);
     }
     return engine;
   }
 
-  async warmUp(engines: readonly EngineId[]): Promise<void> {
-    for (const id of engines) {
-      const voice = engineInfo(id)?.builtinVoices()[0];
-      if (voice) await this.render({ text: WARM_UP_TEXT, voice: voice.data, speed: 1 });
-    }
+  async warmUp(voices: readonly WarmUpVoice[]): Promise<void> {
+    for (const v of voices) await this.render({ text: WARM_UP_TEXT, voice: v.voice, language: v.language, speed: 1 });
   }
 
   async close(): Promise<void> {
-    this.engines.clear();
+    const engines = [...this.loaded.values()];
+    this.loaded.clear();
+    await Promise.all(engines.map(async (e) => (await e.catch(() => null))?.release?.()));
   }
 }

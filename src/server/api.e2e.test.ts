@@ -84,7 +84,7 @@ describe('API contract (real server)', () => {
     assert.equal(byId.get('kokoro')!.installed, false);
   });
 
-  test('voices: builtin espeak voices with language and gender, on both paths', async () => {
+  test('voices: builtin espeak and Kokoro voices with language and gender, on both paths', async () => {
     const list = (await (await fetch(`${server.url}/v1/voices`)).json()) as { object: string; data: Record<string, unknown>[] };
     const alias = (await (await fetch(`${server.url}/v1/audio/voices`)).json()) as typeof list;
     assert.deepEqual(alias, list);
@@ -97,8 +97,17 @@ describe('API contract (real server)', () => {
       assert.equal(v.kind, 'builtin');
       assert.ok(v.gender === 'female' || v.gender === 'male');
       assert.ok(typeof v.language === 'string' && (v.language as string).length >= 2);
-      assert.equal(v.available, true);
+      // Kokoro is not installed in this server's data directory: its voices are listed, unavailable.
+      assert.equal(v.available, v.engine === 'espeak', `${v.name as string} available: ${String(v.available)}`);
     }
+    const kokoro = list.data.filter((v) => v.engine === 'kokoro');
+    assert.equal(kokoro.length, 54, 'the 54 Kokoro voices are listed');
+    const heart = kokoro.find((v) => v.name === 'af_heart');
+    assert.deepEqual([heart?.language, heart?.gender], ['en-us', 'female'], 'af_heart: American English, female');
+    const george = kokoro.find((v) => v.name === 'bm_george');
+    assert.deepEqual([george?.language, george?.gender], ['en-gb', 'male'], 'bm_george: British English, male');
+    const yunxi = kokoro.find((v) => v.name === 'zm_yunxi');
+    assert.deepEqual([yunxi?.language, yunxi?.gender], ['cmn', 'male'], 'zm_yunxi: Mandarin, male');
     assert.ok(new Set(list.data.map((v) => v.language)).size >= 6, 'several languages');
     const one = (await (await fetch(`${server.url}/v1/voices/ESPEAK-EN-US-FEMALE`)).json()) as { name: string };
     assert.equal(one.name, 'espeak-en-us-female', 'lookup is case-insensitive');

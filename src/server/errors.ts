@@ -90,6 +90,24 @@ export const errors = {
     new ApiError(503, 'server_busy', 'The server is busy; retry shortly', null, 'server_error', retryAfter),
   engineUnavailable: (engine: string, howToInstall: string) =>
     new ApiError(503, 'engine_unavailable', `The ${engine} engine is not installed here. ${howToInstall}`, null, 'engine_unavailable_error', 60),
+  engineLoadFailed: (engine: string, detail: string) =>
+    new ApiError(
+      503,
+      'engine_unavailable',
+      `The ${engine} engine could not load (${detail}). Reinstall its files with \`litetts models pull\`.`,
+      null,
+      'engine_unavailable_error',
+      60,
+    ),
+  voiceNotInstalled: (name: string, howToInstall: string, param = 'voice') =>
+    new ApiError(
+      503,
+      'voice_not_installed',
+      `Voice '${name}' is not installed here: its voice pack is missing. ${howToInstall}`,
+      param,
+      'engine_unavailable_error',
+      60,
+    ),
   mixedEngines: (param = 'voice') =>
     new ApiError(400, 'mixed_engines', 'All voices of a blend must belong to one engine', param),
   invalidBlend: (detail: string, param = 'voice') =>

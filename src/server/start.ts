@@ -1,12 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
-import { engineInfos } from '../engines/index.js';
-import { WorkerPoolRenderer, type Renderer } from '../engines/renderer.js';
+import { createEngines, engineSettings, type EngineInfo } from '../engines/index.js';
+import type { KokoroInstall } from '../engines/kokoro/install.js';
+import { WorkerPoolRenderer, type Renderer, type WarmUpVoice } from '../engines/renderer.js';
 import { createLogger, type Logger } from '../logging.js';
 import { SpeechService } from '../speech/speech.js';
+import type { VoiceLibrary } from '../voices/library.js';
 import { openLibrary } from '../voices/open.js';
 import { buildApp } from './app.js';
 import { Metrics } from './metrics.js';
+import { autoInstallKokoro } from './model-install.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -18,9 +21,10 @@ export interface RunningServer {
 /** Assembles the server from config: engines, library, renderer threads, services, HTTP. */
 export async function startServer(config: Config): Promise<RunningServer> {
   const logger = createLogger(config);
-  const engines = engineInfos();
+  const settings = engineSettings(config, config.workers);
+  const engines = createEngines(settings);
   const { library, catalog } = openLibrary(config, engines, { logger });
-  const renderer: Renderer = new WorkerPoolRenderer(config.workers);
+  const renderer: Renderer = new WorkerPoolRenderer(config.workers, { engines: settings, log: { logLevel: config.logLevel, logDir: config.logDir } });
   const metrics = new Metrics();
   const speech = new SpeechService(renderer, config, metrics);
   const app = await buildApp({ config, logger, engines, library, speech, metrics });
@@ -35,15 +39,33 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const address = await app.listen({ host: config.host, port: config.port });
   const url = address.replace('[::1]', 'localhost');
   logger.info(
-    { url, dataDir: config.dataDir, engines: engines.map((e) => ({ id: e.id, available: e.available() })) },
+    {
+      url,
+      dataDir: config.dataDir,
+      modelDir: settings.modelDir,
+      defaultVoice: library.defaultVoiceName(),
+      engines: engines.map((e) => ({ id: e.id, available: e.available(), ...(!e.available() && { install: e.installHint }) })),
+    },
     `LiteTTS listening on ${url}`,
   );
   // Warm engines and encoders after listening, so start-up stays fast; early requests just wait a little.
   const started = performance.now();
-  const warm = Promise.all([renderer.warmUp(engines.filter((e) => e.available()).map((e) => e.id)), speech.warmUpEncoders()]).then(
+  const warm = Promise.all([warmUp(renderer, engines, library), speech.warmUpEncoders()]).then(
     () => logger.info({ ms: Math.round(performance.now() - started), threads: renderer.threads }, 'engines warmed up'),
     (error: unknown) => logger.error({ err: error }, 'engine warm-up failed'),
   );
+
+  // Kokoro missing: fetch it in the background; it serves as soon as it is in place.
+  const downloads = new AbortController();
+  const kokoro = engines.find((e) => e.id === 'kokoro') as (EngineInfo & { install: KokoroInstall }) | undefined;
+  const installing =
+    kokoro && config.modelAutoDownload
+      ? warm
+          .then(() => autoInstallKokoro({ install: kokoro.install, baseUrl: config.modelBaseUrl, logger, signal: downloads.signal }))
+          .then((installed) => (installed ? warmUp(renderer, [kokoro], library) : undefined))
+          .catch((error: unknown) => logger.error({ err: error }, 'Kokoro warm-up failed'))
+      : Promise.resolve();
+
   let closing: Promise<void> | null = null;
   return {
     app,
@@ -52,11 +74,24 @@ export async function startServer(config: Config): Promise<RunningServer> {
     close: () =>
       (closing ??= (async () => {
         clearInterval(sweeper);
-        await warm;
+        downloads.abort();
+        await Promise.all([warm, installing]);
         await app.close();
         await renderer.close();
         await catalog.close();
         logger.flush();
       })()),
   };
+}
+
+/** Each available engine's default voice, once on every thread, where that voice is installed. */
+async function warmUp(renderer: Renderer, engines: readonly EngineInfo[], library: VoiceLibrary): Promise<void> {
+  const voices: WarmUpVoice[] = [];
+  for (const engine of engines) {
+    const builtin = engine.builtinVoices().find((v) => v.name === engine.defaultVoice);
+    if (!engine.available() || !builtin?.installed()) continue;
+    const { voice, data } = await library.voiceData(builtin.name);
+    voices.push({ voice: data, language: voice.language });
+  }
+  await renderer.warmUp(voices);
 }

@@ -21,7 +21,7 @@ class FakeRenderer implements Renderer {
     this.inFlight--;
     return new Int16Array(2400).map((_, i) => Math.round(10000 * Math.sin(i / 5)));
   }
-  async warmUp(_engines: readonly EngineId[]): Promise<void> {}
+  async warmUp(): Promise<void> {}
   async close(): Promise<void> {}
 }
 

@@ -4,6 +4,7 @@ import { createEncoder, type AudioEncoder } from '../audio/encoders/index.js';
 import { AUDIO_FORMATS, type AudioFormat } from '../audio/formats.js';
 import { OUTPUT_SAMPLE_RATE } from '../audio/pcm.js';
 import type { Config } from '../config.js';
+import { parseEngineLoadError } from '../engines/index.js';
 import type { Renderer } from '../engines/renderer.js';
 import { errors } from '../server/errors.js';
 import { normalizeText } from '../text/normalize.js';
@@ -145,8 +146,12 @@ export class SpeechService {
         speed: request.speed,
         language: request.voice.voice.language,
       });
-      pending.catch(() => undefined); // awaited below unless the client left first
-      return pending;
+      const mapped = pending.catch((error: unknown) => {
+        const failed = parseEngineLoadError(error);
+        throw failed ? errors.engineLoadFailed(failed.engine, failed.detail) : error;
+      });
+      mapped.catch(() => undefined); // awaited below unless the client left first
+      return mapped;
     };
     let samples = 0;
     try {

@@ -36,7 +36,12 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     // As `npm start` runs it: bin/litetts.js (with its V8 flags) over the build in dist/.
     join(ROOT, 'bin/litetts.js'),
     ['serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'info', ...(options.args ?? [])],
-    { cwd: ROOT, env: { ...process.env, LITETTS_LOG_LEVEL: '', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      cwd: ROOT,
+      // Kokoro stays out unless a test installs it: no model directory from the environment, no download.
+      env: { ...process.env, LITETTS_LOG_LEVEL: '', LITETTS_MODEL_DIR: '', LITETTS_MODEL_AUTO_DOWNLOAD: 'false', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   const logs: Record<string, unknown>[] = [];
   let stderr = '';

@@ -32,8 +32,13 @@ export interface TemporarySettings {
 export interface LibraryDeps {
   engines: readonly EngineInfo[];
   catalog: VoiceCatalog;
-  /** OpenAI voice names → builtin voices. */
+  /**
+   * Configured OpenAI voice names → builtin voices. Names not configured here go to the
+   * first engine (in the engines' order) that is available and has the voice installed.
+   */
   aliases: Readonly<Record<string, string>>;
+  /** The configured default voice; else the first available engine's. */
+  defaultVoice?: string | null;
   temporary: TemporarySettings;
   logger?: Logger;
   /** Milliseconds since the epoch; injectable so expiry can be tested without waiting. */
@@ -64,9 +69,12 @@ export interface BlendInput {
 }
 
 interface Builtin {
+  /** The voice object, less `available` (which follows the install state). */
   voice: Voice;
-  data: VoiceData;
-  hash: string;
+  source: BuiltinVoice;
+  engine: EngineInfo;
+  /** The data as last read, for the install state it was read in. */
+  loaded?: { state: string; data: Promise<{ data: VoiceData; hash: string }> };
 }
 
 /**
@@ -117,7 +125,7 @@ export class VoiceLibrary {
     // The same rows (the catalog keeps handing out one array while nothing changed) and
     // the same engine availability give the same list: reuse it, and what callers derived.
     const key = `${kind}\0${filter.engine ?? ''}\0${filter.sessionId ?? '\u0001'}`;
-    const availability = this.deps.engines.map((e) => (e.available() ? '1' : '0')).join('');
+    const availability = this.deps.engines.map((e) => e.state()).join('\0');
     const known = this.lists.get(key);
     if (known && known.rows === rows && known.availability === availability) return known.voices;
     const voices: Voice[] = [];
@@ -150,14 +158,14 @@ export class VoiceLibrary {
    * The voice a speech request names: a voice, `{id}`, an OpenAI voice name, or a
    * blend formula. Throws ApiErrors (404 unknown, 503 engine not installed, 400 bad blend).
    */
-  async resolve(param: VoiceParam, paramName = 'voice'): Promise<ResolvedVoice> {
+  async resolve(param: VoiceParam, paramName = 'voice', options: { engine?: EngineId } = {}): Promise<ResolvedVoice> {
     const text = (typeof param === 'string' ? param : param.id).trim();
     if (text.length === 0) throw errors.invalidParam(paramName, `'${paramName}' must name a voice`);
     if (isBlendFormula(text)) {
       const parts = this.blendParts(() => parseBlendFormula(text), paramName);
       return this.resolveBlend(parts, paramName);
     }
-    return this.resolveName(text, paramName);
+    return this.resolveName(text, paramName, options.engine);
   }
 
   /**
@@ -167,7 +175,7 @@ export class VoiceLibrary {
    */
   async voiceData(name: string): Promise<{ voice: Voice; data: VoiceData }> {
     const builtin = this.builtins.get(nameKey(name));
-    if (builtin) return { voice: this.builtinVoice(builtin), data: builtin.data };
+    if (builtin) return { voice: this.builtinVoice(builtin), data: (await this.builtinData(builtin, 'name')).data };
     const { voice, bytes } = await this.storedData(name);
     return { voice, data: deserializeVoiceData(voice.engine, bytes) };
   }
@@ -175,7 +183,7 @@ export class VoiceLibrary {
   /** A voice's data exactly as stored (a Kokoro voice's raw float32 tensor is the .bin format itself). */
   async storedData(name: string): Promise<{ voice: Voice; bytes: Uint8Array }> {
     const builtin = this.builtins.get(nameKey(name));
-    if (builtin) return { voice: this.builtinVoice(builtin), bytes: serializeVoiceData(builtin.data) };
+    if (builtin) return { voice: this.builtinVoice(builtin), bytes: serializeVoiceData((await this.builtinData(builtin, 'name')).data) };
     const found = await this.deps.catalog.getWithData(name, this.clock());
     if (!found) throw errors.voiceNotFound(name, 'name');
     return { voice: this.rowVoice(found.row), bytes: found.data };
@@ -184,7 +192,11 @@ export class VoiceLibrary {
   /** Every voice of the given kinds with its data, for export (read one at a time, not cached). */
   async *voicesWithData(kind: 'custom' | 'all', engine: EngineId): AsyncGenerator<{ voice: Voice; data: VoiceData }> {
     if (kind === 'all') {
-      for (const b of this.builtins.values()) if (b.voice.engine === engine && this.engineAvailable(engine)) yield { voice: this.builtinVoice(b), data: b.data };
+      for (const b of this.builtins.values()) {
+        if (b.voice.engine === engine && b.engine.available() && b.source.installed()) {
+          yield { voice: this.builtinVoice(b), data: (await this.builtinData(b, 'name')).data };
+        }
+      }
     }
     const rows = await this.deps.catalog.list({ engine, ...(kind === 'custom' && { kind: 'custom' as const }) }, this.clock());
     for (const row of rows) {
@@ -299,11 +311,11 @@ export class VoiceLibrary {
 
   // ——— internals ———
 
-  private async resolveName(name: string, paramName: string): Promise<ResolvedVoice> {
-    const builtin = this.builtins.get(nameKey(name)) ?? this.aliasTarget(name);
+  private async resolveName(name: string, paramName: string, engine?: EngineId): Promise<ResolvedVoice> {
+    const builtin = this.builtins.get(nameKey(name)) ?? this.aliasTarget(name, engine);
     if (builtin) {
-      this.requireEngine(builtin.voice.engine);
-      return { voice: this.builtinVoice(builtin), data: builtin.data, hash: builtin.hash };
+      const { data, hash } = await this.builtinData(builtin, paramName);
+      return { voice: this.builtinVoice(builtin), data, hash };
     }
     if (!isValidVoiceName(name)) throw errors.voiceNotFound(name, paramName);
     const now = this.clock();
@@ -372,9 +384,57 @@ export class VoiceLibrary {
     return data;
   }
 
-  private aliasTarget(name: string): Builtin | undefined {
-    const target = this.aliases.get(nameKey(name));
-    return target === undefined ? undefined : this.builtins.get(nameKey(target));
+  /**
+   * The builtin voice an OpenAI voice name stands for: the configured one; else, when the request
+   * named an engine as its model, that engine's; else the first engine's that can speak it now.
+   */
+  private aliasTarget(name: string, preferred?: EngineId): Builtin | undefined {
+    const key = nameKey(name);
+    const configured = this.aliases.get(key);
+    if (configured !== undefined) return this.builtins.get(nameKey(configured));
+    const named = preferred === undefined ? undefined : this.deps.engines.find((e) => e.id === preferred)?.openAiAliases[key];
+    if (named !== undefined) return this.builtins.get(nameKey(named));
+    let fallback: Builtin | undefined;
+    for (const engine of this.deps.engines) {
+      const target = engine.openAiAliases[key];
+      const builtin = target === undefined ? undefined : this.builtins.get(nameKey(target));
+      if (!builtin) continue;
+      if (engine.available() && builtin.source.installed()) return builtin;
+      fallback ??= builtin;
+    }
+    return fallback;
+  }
+
+  /**
+   * The voice spoken when none is named: the configured one, else the default of the first
+   * engine that is available with that voice installed (af_heart once Kokoro is, else espeak's).
+   */
+  defaultVoiceName(): string {
+    if (this.deps.defaultVoice) return this.deps.defaultVoice;
+    for (const engine of this.deps.engines) {
+      const builtin = this.builtins.get(nameKey(engine.defaultVoice));
+      if (builtin && engine.available() && builtin.source.installed()) return builtin.voice.name;
+    }
+    return this.deps.engines.at(-1)!.defaultVoice;
+  }
+
+  /**
+   * A builtin voice's data and hash, read once per install state (Kokoro packs come from disk
+   * on first use). 503 when its engine or its voice pack is not installed.
+   */
+  private builtinData(b: Builtin, paramName: string): Promise<{ data: VoiceData; hash: string }> {
+    this.requireEngine(b.voice.engine);
+    if (!b.source.installed()) throw errors.voiceNotInstalled(b.voice.name, b.engine.installHint, paramName);
+    const state = b.engine.state();
+    if (b.loaded?.state !== state) {
+      const data = b.source.load().then((d) => ({ data: d, hash: contentHash(d.engine, serializeVoiceData(d)) }));
+      const loaded = { state, data };
+      b.loaded = loaded;
+      data.catch(() => {
+        if (b.loaded === loaded) delete b.loaded;
+      });
+    }
+    return b.loaded!.data;
   }
 
   private engineAvailable(id: EngineId): boolean {
@@ -387,7 +447,7 @@ export class VoiceLibrary {
   }
 
   private builtinVoice(b: Builtin): Voice {
-    return { ...b.voice, available: this.engineAvailable(b.voice.engine) };
+    return { ...b.voice, available: b.engine.available() && b.source.installed() };
   }
 
   /**
@@ -498,7 +558,7 @@ function builtinEntry(builtin: BuiltinVoice, engine: EngineInfo): Builtin {
     created_at: BUILTIN_CREATED_AT,
     expires_at: null,
     session_id: null,
-    available: engine.available(),
+    available: false,
   };
-  return { voice, data: builtin.data, hash: contentHash(builtin.engine, serializeVoiceData(builtin.data)) };
+  return { voice, source: builtin, engine };
 }

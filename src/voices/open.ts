@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import { ConfigError, type Config } from '../config.js';
-import { ESPEAK_OPENAI_ALIASES } from '../engines/espeak/index.js';
 import type { EngineInfo } from '../engines/index.js';
 import type { Logger } from '../logging.js';
 import type { VoiceCatalog } from '../store/catalog.js';
@@ -22,7 +21,8 @@ export function openLibrary(
   const library = new VoiceLibrary({
     engines,
     catalog,
-    aliases: openAiAliases(engines, config),
+    aliases: configuredAliases(engines, config),
+    defaultVoice: config.defaultVoice,
     temporary: { defaultTtlSeconds: config.temporaryTtlSeconds, maxTtlSeconds: config.maxTtlSeconds },
     dataCacheBytes: config.voiceCacheMb * 1024 * 1024,
     ...(options.logger && { logger: options.logger }),
@@ -31,9 +31,9 @@ export function openLibrary(
   return { library, catalog };
 }
 
-/** Each OpenAI voice name maps to a builtin voice; configured aliases win over the engines' defaults. */
-function openAiAliases(engines: readonly EngineInfo[], config: Config): Record<string, string> {
-  const aliases: Record<string, string> = { ...ESPEAK_OPENAI_ALIASES, ...config.voiceAliases };
+/** Configured OpenAI voice names (they win over the engines' own mapping); each must name a builtin voice. */
+function configuredAliases(engines: readonly EngineInfo[], config: Config): Record<string, string> {
+  const aliases: Record<string, string> = { ...config.voiceAliases };
   const names = new Set(engines.flatMap((e) => e.builtinVoices().map((v) => v.name.toLowerCase())));
   for (const [alias, target] of Object.entries(aliases)) {
     if (!names.has(target.toLowerCase())) {

@@ -1,7 +1,7 @@
 import { errors } from '../server/errors.js';
 import { VoiceFormatError, importVoiceFile, toBin, toEspeakJson, writeNpz } from './formats/index.js';
 import type { VoiceLibrary } from './library.js';
-import { kokoroNameMetadata } from './metadata.js';
+import { kokoroNameMetadata } from '../engines/kokoro/voices.js';
 import type { Voice } from './voice.js';
 
 /** Moving voice data in and out of the library in the formats Kokoro tools use. */

@@ -1,5 +1,10 @@
 import type { BuiltinVoice, EspeakVoiceData, Gender } from '../engine.js';
 
+/** An espeak builtin voice: its parameters are known without loading anything. */
+export interface EspeakBuiltinVoice extends BuiltinVoice {
+  data: EspeakVoiceData;
+}
+
 /**
  * The curated builtin espeak-ng voices: a language voice plus a variant, with
  * language and gender filled in. Names follow the API's voice-name rule.
@@ -41,7 +46,7 @@ const ENTRIES: readonly Entry[] = [
 
 export const ESPEAK_DEFAULTS = { pitch: 50, range: 50, rate: 175, volume: 100 } as const;
 
-export const ESPEAK_BUILTIN_VOICES: readonly BuiltinVoice[] = ENTRIES.map((e) => {
+export const ESPEAK_BUILTIN_VOICES: readonly EspeakBuiltinVoice[] = ENTRIES.map((e) => {
   const data: EspeakVoiceData = {
     engine: 'espeak',
     base: e.base,
@@ -51,7 +56,16 @@ export const ESPEAK_BUILTIN_VOICES: readonly BuiltinVoice[] = ENTRIES.map((e) =>
     rate: ESPEAK_DEFAULTS.rate,
     volume: ESPEAK_DEFAULTS.volume,
   };
-  return { name: e.name, engine: 'espeak', language: e.language, gender: e.gender, description: e.description, data };
+  return {
+    name: e.name,
+    engine: 'espeak',
+    language: e.language,
+    gender: e.gender,
+    description: e.description,
+    data,
+    installed: () => true,
+    load: () => Promise.resolve(data),
+  };
 });
 
 /** OpenAI's voice names, mapped to espeak voices when no better engine is installed. */

@@ -8,6 +8,8 @@ import { trimSilence } from './trim.js';
 export interface KokoroEngineOptions extends KokoroModelOptions {
   /** Called with every phoneme symbol the vocab lacks (the engine drops them). */
   onUnknownSymbol?: (symbol: string) => void;
+  /** Called once per synthesis that dropped symbols, with how often each was dropped. */
+  onUnknownSymbols?: (counts: Record<string, number>) => void;
 }
 
 /**
@@ -22,12 +24,12 @@ export class KokoroEngine implements Engine {
   private constructor(
     private readonly model: KokoroModel,
     private readonly espeak: EspeakEngine,
-    private readonly onUnknownSymbol: (symbol: string) => void,
+    private readonly options: KokoroEngineOptions,
   ) {}
 
   static async load(modelPath: string, options: KokoroEngineOptions = {}): Promise<KokoroEngine> {
     const [model, espeak] = await Promise.all([KokoroModel.load(modelPath, options), EspeakEngine.load()]);
-    return new KokoroEngine(model, espeak, options.onUnknownSymbol ?? (() => undefined));
+    return new KokoroEngine(model, espeak, options);
   }
 
   /** Kokoro takes the speed itself, over the API's whole range. */
@@ -37,10 +39,18 @@ export class KokoroEngine implements Engine {
 
   /** The token ids of each model call for this text, in order (exposed for tests and benchmarks). */
   tokenPieces(text: string, language: KokoroLanguage): number[][] {
+    const counts: Record<string, number> = {};
     const { phonemes } = phonemizeText(this.espeak, text, language);
-    return splitForModel(phonemes)
-      .map((piece) => tokenize(piece, this.onUnknownSymbol))
+    const pieces = splitForModel(phonemes)
+      .map((piece) =>
+        tokenize(piece, (symbol) => {
+          counts[symbol] = (counts[symbol] ?? 0) + 1;
+          this.options.onUnknownSymbol?.(symbol);
+        }),
+      )
       .filter((ids) => ids.length > 0);
+    if (Object.keys(counts).length > 0) this.options.onUnknownSymbols?.(counts);
+    return pieces;
   }
 
   async *synthesize(input: SynthesisInput): AsyncIterable<Float32Array> {

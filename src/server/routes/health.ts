@@ -7,8 +7,12 @@ export function healthRoutes(app: FastifyInstance, deps: { engines: readonly Eng
   const health = async () => ({
     status: 'ok',
     engines: Object.fromEntries(
-      deps.engines.map((e) => [e.id, { available: e.available(), sample_rate: e.sampleRate, description: e.description }]),
+      deps.engines.map((e) => [
+        e.id,
+        { available: e.available(), sample_rate: e.sampleRate, description: e.description, ...(!e.available() && { install: e.installHint }) },
+      ]),
     ),
+    default_voice: deps.library.defaultVoiceName(),
     voices: await deps.library.counts(),
   });
   app.get('/health', { schema: { summary: 'Health and engine status', tags: ['operations'] } }, health);

@@ -6,7 +6,7 @@ import { OUTPUT_SAMPLE_RATE } from '../../audio/pcm.js';
 import type { SpeechService } from '../../speech/speech.js';
 import type { VoiceLibrary } from '../../voices/library.js';
 import { errors } from '../errors.js';
-import { MODEL_IDS } from '../../engines/index.js';
+import { ENGINE_IDS, MODEL_IDS } from '../../engines/index.js';
 
 const SpeechBody = Type.Object(
   {
@@ -49,7 +49,9 @@ export function speechRoutes(app: FastifyInstance, deps: Deps): void {
       const pieces = deps.speech.pieces(body.input);
       if (pieces.length === 0) throw errors.emptyInput();
       const format: AudioFormat = (body.response_format as AudioFormat | undefined) ?? 'mp3';
-      const voice = await deps.library.resolve(body.voice);
+      // An engine named as the model picks that engine's voice for an OpenAI voice name.
+      const engine = ENGINE_IDS.find((id) => id === body.model);
+      const voice = await deps.library.resolve(body.voice, 'voice', engine === undefined ? {} : { engine });
       const admission = deps.speech.admit();
 
       const controller = new AbortController();

@@ -1,0 +1,82 @@
+import { readFile } from 'node:fs/promises';
+import type { BuiltinVoice, Engine, EngineInfo, EngineLoadOptions, KokoroVoiceData } from '../engine.js';
+import { engineLoadError } from '../engine.js';
+import { KokoroInstall } from './install.js';
+import { KOKORO_VOICE_NAMES, KOKORO_VOICE_SIZE } from './model-files.js';
+import { KOKORO_DEFAULT_VOICE, KOKORO_OPENAI_ALIASES, kokoroNameMetadata } from './voices.js';
+
+export { KokoroInstall } from './install.js';
+export { KOKORO_DEFAULT_VOICE, KOKORO_OPENAI_ALIASES, kokoroNameMetadata } from './voices.js';
+
+/** The Kokoro sample rate (the model's own output). */
+const KOKORO_SAMPLE_RATE = 24_000;
+
+export interface KokoroSettings {
+  /** The model directory: `<dir>/<variant>` and `<dir>/voices/<name>.bin`. */
+  modelDir: string;
+  /** The ONNX file to load, e.g. model_quantized.onnx. */
+  modelVariant: string;
+  /** onnxruntime intra-op threads per session (each synthesis thread has one session). */
+  onnxThreads: number;
+}
+
+/**
+ * Kokoro-82M as the main thread sees it: available when its model file is installed; its
+ * 54 builtin voices always listed (so users see what installing brings), each usable once
+ * its voice pack is there. Nothing is read until a voice speaks: start-up stays fast.
+ */
+export function kokoroInfo(settings: KokoroSettings, install = new KokoroInstall(settings.modelDir, settings.modelVariant)): EngineInfo & { install: KokoroInstall } {
+  const installHint = `Install it with \`litetts models pull\` (or set LITETTS_MODEL_DIR to a folder holding ${settings.modelVariant} and voices/*.bin).`;
+  const voices: readonly BuiltinVoice[] = KOKORO_VOICE_NAMES.map((name) => {
+    const meta = kokoroNameMetadata(name)!;
+    return {
+      name,
+      engine: 'kokoro',
+      language: meta.language,
+      gender: meta.gender,
+      description: `${meta.label} (Kokoro-82M)`,
+      installed: () => install.voiceInstalled(name),
+      load: () => readVoicePack(install.voicePath(name)),
+    };
+  });
+  return {
+    id: 'kokoro',
+    sampleRate: KOKORO_SAMPLE_RATE,
+    description: `Kokoro-82M (${settings.modelVariant}, onnxruntime on the CPU)`,
+    installHint,
+    install,
+    available: () => install.modelInstalled(),
+    state: () => install.state(),
+    builtinVoices: () => voices,
+    defaultVoice: KOKORO_DEFAULT_VOICE,
+    openAiAliases: KOKORO_OPENAI_ALIASES,
+    load: async (options: EngineLoadOptions = {}): Promise<Engine> => {
+      const { KokoroEngine } = await import('./engine.js');
+      try {
+        return await KokoroEngine.load(install.modelPath, {
+          intraOpThreads: settings.onnxThreads,
+          interOpThreads: 1,
+          ...(options.debug && {
+            onUnknownSymbols: (counts: Record<string, number>) => options.debug!({ event: 'kokoro.unknown_symbols', symbols: counts }, 'phoneme symbols outside Kokoro’s vocabulary were dropped'),
+          }),
+        });
+      } catch (error) {
+        throw engineLoadError('kokoro', error);
+      }
+    },
+  };
+}
+
+/** A raw voice pack: 510×256 little-endian float32, finite. */
+async function readVoicePack(path: string): Promise<KokoroVoiceData> {
+  const bytes = await readFile(path);
+  if (bytes.length !== KOKORO_VOICE_SIZE) throw new Error(`${path} is ${bytes.length} bytes; a Kokoro voice pack is ${KOKORO_VOICE_SIZE}`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  const tensor = new Float32Array(KOKORO_VOICE_SIZE / 4);
+  for (let i = 0; i < tensor.length; i++) {
+    const v = view.getFloat32(i * 4, true);
+    if (!Number.isFinite(v)) throw new Error(`${path} holds a non-finite value at ${i}`);
+    tensor[i] = v;
+  }
+  return { engine: 'kokoro', tensor };
+}

@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { pino } from 'pino';
+import { KokoroInstall } from '../engines/kokoro/install.js';
+import { KOKORO_VOICE_SIZE, type KokoroCatalog } from '../engines/kokoro/model-files.js';
+import { sampleTensor } from '../test-support/fixtures.js';
+import { makeTinyKokoroModel } from '../test-support/tiny-kokoro.js';
+import { toBin } from '../voices/formats/index.js';
+import { autoInstallKokoro } from './model-install.js';
+
+/** A repository on a local port serving a tiny model and two voice packs. */
+describe('autoInstallKokoro', () => {
+  const model = makeTinyKokoroModel();
+  const files = new Map<string, Uint8Array>([
+    ['onnx/model_quantized.onnx', model],
+    ['voices/af_heart.bin', toBin(sampleTensor(1))],
+    ['voices/am_echo.bin', toBin(sampleTensor(2))],
+  ]);
+  const catalog: KokoroCatalog = {
+    repository: 'test/kokoro',
+    variants: { 'model_quantized.onnx': { path: 'onnx/model_quantized.onnx', size: model.length, sha256: createHash('sha256').update(model).digest('hex') } },
+    voiceNames: ['af_heart', 'am_echo'],
+    voiceSize: KOKORO_VOICE_SIZE,
+  };
+  let server: Server;
+  let baseUrl: string;
+  const requests: string[] = [];
+  const lines: Record<string, unknown>[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+  const dirs: string[] = [];
+  const tempDir = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'litetts-auto-'));
+    dirs.push(dir);
+    return dir;
+  };
+
+  before(async () => {
+    server = createServer((req, res) => {
+      const path = decodeURIComponent(new URL(req.url!, 'http://x').pathname.replace(/^\/repo\//, ''));
+      requests.push(path);
+      const body = files.get(path);
+      if (!body) return void res.writeHead(404).end();
+      res.writeHead(200, { 'content-length': body.length }).end(body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/repo/`;
+  });
+  after(() => {
+    server.close();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('installs the variant and the voices, verified, and the install sees them at once', async () => {
+    const install = new KokoroInstall(tempDir(), 'model_quantized.onnx');
+    assert.equal(install.modelInstalled(), false, 'not installed before');
+    const installed = await autoInstallKokoro({ install, baseUrl, logger, catalog });
+    assert.equal(installed, true, 'installed');
+    assert.equal(install.modelInstalled(), true, 'model seen without waiting for the rescan');
+    assert.deepEqual([...install.installedVoices()].sort(), ['af_heart', 'am_echo'], 'voices seen');
+    assert.ok(lines.some((l) => l.event === 'model.download.done'), 'done logged');
+    assert.ok(lines.some((l) => l.event === 'model.download.progress' && l.done === true), 'progress logged');
+  });
+
+  test('does nothing when Kokoro is already installed', async () => {
+    const dir = tempDir();
+    const install = new KokoroInstall(dir, 'model_quantized.onnx');
+    await autoInstallKokoro({ install, baseUrl, logger, catalog });
+    const before = requests.length;
+    assert.equal(await autoInstallKokoro({ install, baseUrl, logger, catalog }), false, 'nothing to do');
+    assert.equal(requests.length, before, 'no request made');
+  });
+
+  test('offline or failing: resolves false, logs how to install, leaves no partial file', async () => {
+    const dir = tempDir();
+    const install = new KokoroInstall(dir, 'model_quantized.onnx');
+    lines.length = 0;
+    const unreachable = await autoInstallKokoro({ install, baseUrl: 'http://127.0.0.1:9/', logger, catalog, retries: 1, retryDelayMs: 1 });
+    assert.equal(unreachable, false, 'not installed');
+    const failed = lines.find((l) => l.event === 'model.download.failed');
+    assert.ok(failed, 'failure logged');
+    assert.match(String(failed.msg), /litetts models pull/, 'says how to install');
+    assert.equal(existsSync(join(dir, 'model_quantized.onnx')), false, 'no model file');
+
+    // A repository whose model does not match the published hash: refused, nothing placed.
+    const wrong: KokoroCatalog = { ...catalog, variants: { 'model_quantized.onnx': { ...catalog.variants['model_quantized.onnx']!, sha256: '0'.repeat(64) } } };
+    assert.equal(await autoInstallKokoro({ install, baseUrl, logger, catalog: wrong, retries: 0, retryDelayMs: 1 }), false, 'hash mismatch refused');
+    assert.equal(install.modelInstalled(), false, 'no model after a hash mismatch');
+  });
+
+  test('an abort (server shutting down) stops quietly', async () => {
+    const install = new KokoroInstall(tempDir(), 'model_quantized.onnx');
+    const controller = new AbortController();
+    controller.abort();
+    lines.length = 0;
+    assert.equal(await autoInstallKokoro({ install, baseUrl, logger, catalog, signal: controller.signal }), false, 'aborted');
+    assert.equal(lines.filter((l) => l.event === 'model.download.failed').length, 0, 'no failure logged');
+  });
+});

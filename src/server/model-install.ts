@@ -1,0 +1,70 @@
+import { pullModel, type DownloadProgress } from '../engines/kokoro/download.js';
+import type { KokoroInstall } from '../engines/kokoro/install.js';
+import type { KokoroCatalog } from '../engines/kokoro/model-files.js';
+import type { Logger } from '../logging.js';
+
+export interface AutoInstallOptions {
+  install: KokoroInstall;
+  baseUrl: string;
+  logger: Logger;
+  signal?: AbortSignal;
+  /** What the repository holds; tests substitute their own. */
+  catalog?: KokoroCatalog;
+  retries?: number;
+  retryDelayMs?: number;
+}
+
+/**
+ * Installs Kokoro in the background of a server that started without it: the configured
+ * variant and the voice packs, verified (size, SHA-256) and placed atomically. Offline or on
+ * any failure it logs how to install by hand and resolves false; espeak serves meanwhile.
+ * Resolves true when Kokoro became available.
+ */
+export async function autoInstallKokoro(options: AutoInstallOptions): Promise<boolean> {
+  const { install, logger } = options;
+  if (install.modelInstalled() && install.installedVoices().size > 0) return false;
+  const started = performance.now();
+  logger.info(
+    { event: 'model.download.start', dir: install.dir, variant: install.variant, from: options.baseUrl },
+    `Kokoro is not installed; downloading ${install.variant} and its voices in the background (espeak serves meanwhile)`,
+  );
+  try {
+    const result = await pullModel({
+      dir: install.dir,
+      variant: install.variant,
+      baseUrl: options.baseUrl,
+      onProgress: progressLog(logger),
+      ...(options.signal && { signal: options.signal }),
+      ...(options.catalog && { catalog: options.catalog }),
+      ...(options.retries !== undefined && { retries: options.retries }),
+      ...(options.retryDelayMs !== undefined && { retryDelayMs: options.retryDelayMs }),
+    });
+    install.refresh();
+    logger.info(
+      { event: 'model.download.done', downloaded: result.downloaded.length, skipped: result.skipped.length, ms: Math.round(performance.now() - started) },
+      `Kokoro ${install.variant} is installed in ${install.dir}`,
+    );
+    return install.modelInstalled();
+  } catch (error) {
+    if (options.signal?.aborted) return false;
+    logger.warn(
+      { event: 'model.download.failed', err: error },
+      `Kokoro could not be downloaded (${error instanceof Error ? error.message : String(error)}); espeak serves meanwhile. ` +
+        'Install it with `litetts models pull`, or point LITETTS_MODEL_DIR at a folder holding the model and voices/*.bin.',
+    );
+    return false;
+  }
+}
+
+/** One log line per file at each quarter, not one per chunk. */
+function progressLog(logger: Logger): (progress: DownloadProgress) => void {
+  const reported = new Map<string, number>();
+  return ({ file, received, total, done }) => {
+    // 0–3: quarters under way (the first is not logged), 4: done and verified.
+    const quarter = done ? 4 : total ? Math.min(3, Math.floor((4 * received) / total)) : 0;
+    if ((reported.get(file) ?? -1) >= quarter) return;
+    reported.set(file, quarter);
+    if (quarter === 0 && !done) return;
+    logger.info({ event: 'model.download.progress', file, received, total, done }, done ? `${file} installed` : `${file}: ${quarter * 25}%`);
+  };
+}
