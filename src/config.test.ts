@@ -255,3 +255,23 @@ describe('config directories', () => {
     assert.equal(config.logDir, join(dir, 'l'));
   });
 });
+
+describe('Kokoro settings', () => {
+  test('auto-download is on by default; env and flags turn it off with any usual spelling', () => {
+    assert.equal(load().modelAutoDownload, true, 'default on');
+    for (const off of ['0', 'false', 'no', 'off', 'FALSE']) {
+      assert.equal(load({ env: { LITETTS_MODEL_AUTO_DOWNLOAD: off } }).modelAutoDownload, false, `env ${off}`);
+    }
+    assert.equal(load({ flags: { modelAutoDownload: 'yes' }, env: { LITETTS_MODEL_AUTO_DOWNLOAD: '0' } }).modelAutoDownload, true, 'flag wins');
+    assert.equal(load({ file: configFile({ modelAutoDownload: false }) }).modelAutoDownload, false, 'config file');
+    assertConfigError({ env: { LITETTS_MODEL_AUTO_DOWNLOAD: 'maybe' } }, /modelAutoDownload/, /LITETTS_MODEL_AUTO_DOWNLOAD/, /'maybe' is not true or false/);
+    assertConfigError({ file: configFile({ modelAutoDownload: 'yes' }) }, /modelAutoDownload/, /config file/);
+  });
+
+  test('onnx threads: 0 (shared out among the workers) by default, a whole number otherwise', () => {
+    assert.equal(load().onnxThreads, 0, 'default 0');
+    assert.equal(load({ env: { LITETTS_ONNX_THREADS: '3' } }).onnxThreads, 3, 'env');
+    assertConfigError({ env: { LITETTS_ONNX_THREADS: '-1' } }, /onnxThreads/, /LITETTS_ONNX_THREADS/);
+    assertConfigError({ env: { LITETTS_ONNX_THREADS: 'many' } }, /onnxThreads/, /not a whole number/);
+  });
+});

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sampleTensor } from '../../test-support/fixtures.js';
 import { closestStyleRow, decodeTinyWaveform, makeTinyKokoroModel } from '../../test-support/tiny-kokoro.js';
+import { EspeakEngine } from '../espeak/engine.js';
 import { renderPiece } from '../render.js';
 import { KokoroEngine, kokoroLanguage } from './engine.js';
 import { trimSilence } from './trim.js';
@@ -96,6 +97,24 @@ describe('KokoroEngine with a tiny model of Kokoro’s signature', () => {
     const chunks = [];
     for await (const c of engine.synthesize({ text: 'Hello.', voice, speed: 1, signal: controller.signal })) chunks.push(c);
     assert.equal(chunks.length, 0);
+  });
+
+  test('symbols outside the vocab are dropped and counted once per synthesis', async () => {
+    const counts: Record<string, number>[] = [];
+    const counting = await KokoroEngine.load(join(dir, 'model.onnx'), { onUnknownSymbols: (c) => counts.push(c) });
+    // espeak never gives a symbol the mapping does not know; make it give one.
+    const original = EspeakEngine.prototype.phonemize;
+    EspeakEngine.prototype.phonemize = () => 'h_ə_l_ˈoʊ ʘ_ʘ w_ˈɜː_l_d ǂ\n';
+    try {
+      const [ids] = counting.tokenPieces('Hello world.', 'en-us');
+      assert.deepEqual(counts, [{ ʘ: 2, ǂ: 1 }], `one report with the counts: ${JSON.stringify(counts)}`);
+      assert.ok(ids!.length > 5, 'the known symbols are kept');
+    } finally {
+      EspeakEngine.prototype.phonemize = original;
+      await counting.release();
+    }
+    counting.tokenPieces('Hello world.', 'en-us');
+    assert.equal(counts.length, 1, 'no report when nothing was dropped');
   });
 
   test('espeak voices are refused', async () => {
