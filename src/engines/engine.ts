@@ -38,8 +38,11 @@ export interface BuiltinVoice {
   description: string;
   /** Whether the voice's data is here (espeak: always; Kokoro: its voice pack is installed). */
   installed(): boolean;
-  /** The voice's data: espeak's at once, Kokoro's read from its installed voice pack. */
-  load(): Promise<VoiceData>;
+  /**
+   * Where the voice's data is: given (espeak's parameters), or a file in the form the library
+   * stores voices in (a Kokoro voice pack, raw float32), read and checked when the voice first speaks.
+   */
+  readonly source: { data: VoiceData } | { file: string };
 }
 
 export interface SynthesisInput {

@@ -99,11 +99,11 @@ export const errors = {
       'engine_unavailable_error',
       60,
     ),
-  voiceNotInstalled: (name: string, howToInstall: string, param = 'voice') =>
+  voiceNotInstalled: (name: string, reason: string, howToInstall: string, param = 'voice') =>
     new ApiError(
       503,
       'voice_not_installed',
-      `Voice '${name}' is not installed here: its voice pack is missing. ${howToInstall}`,
+      `Voice '${name}' is not installed here: ${reason}. ${howToInstall}`,
       param,
       'engine_unavailable_error',
       60,

@@ -79,6 +79,23 @@ describe('VoiceLibrary with Kokoro installed or not', () => {
     assert.deepEqual(second.data.engine === 'kokoro' && second.data.tensor, sampleTensor(6), 'the new pack');
   });
 
+  test('a damaged pack answers 503 saying so, and speaks again once repaired', async () => {
+    installModel();
+    installPack('bf_lily', 21);
+    const damaged = toBin(sampleTensor(21));
+    new DataView(damaged.buffer, damaged.byteOffset).setFloat32(4 * 1000, Number.NaN, true);
+    writeFileSync(join(modelDir, 'voices', 'bf_lily.bin'), damaged);
+    kokoro.install.refresh();
+    await assert.rejects(
+      library.resolve('bf_lily'),
+      (e) => code(e) === '503 voice_not_installed' && /damaged/.test((e as Error).message),
+      'damaged: 503 that says so',
+    );
+    installPack('bf_lily', 21);
+    const repaired = await library.resolve('bf_lily');
+    assert.deepEqual(repaired.data.engine === 'kokoro' && repaired.data.tensor, sampleTensor(21), 'repaired pack speaks');
+  });
+
   test('the list follows the install without a restart', async () => {
     const before = await library.list();
     assert.equal(before.find((v) => v.name === 'bf_emma')?.available, false, 'bf_emma unavailable');

@@ -1,10 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { LRUCache } from 'lru-cache';
 import type { BuiltinVoice, EngineId, EngineInfo, VoiceData } from '../engines/index.js';
 import type { Logger } from '../logging.js';
 import { errors } from '../server/errors.js';
 import { CatalogError, contentHash, type StoredKind, type VoiceCatalog, type VoiceRow } from '../store/catalog.js';
 import { BlendError, blendVoices, formatBlendFormula, isBlendFormula, normaliseBlendList, parseBlendFormula, type BlendPart } from './blend.js';
+import { VoiceFormatError } from './formats/index.js';
 import { isValidVoiceName, nameKey } from './names.js';
 import { deserializeVoiceData, serializeVoiceData, voiceDataSize } from './serialize.js';
 import type { ResolvedVoice, Voice, VoiceKind, VoiceSource } from './voice.js';
@@ -424,10 +426,18 @@ export class VoiceLibrary {
    */
   private builtinData(b: Builtin, paramName: string): Promise<{ data: VoiceData; hash: string }> {
     this.requireEngine(b.voice.engine);
-    if (!b.source.installed()) throw errors.voiceNotInstalled(b.voice.name, b.engine.installHint, paramName);
+    const name = b.voice.name;
+    if (!b.source.installed()) throw errors.voiceNotInstalled(name, 'its voice pack is missing', b.engine.installHint, paramName);
     const state = b.engine.state();
     if (b.loaded?.state !== state) {
-      const data = b.source.load().then((d) => ({ data: d, hash: contentHash(d.engine, serializeVoiceData(d)) }));
+      const { engine } = b.voice;
+      const origin = b.source.source;
+      const data =
+        'data' in origin
+          ? Promise.resolve({ data: origin.data, hash: contentHash(engine, serializeVoiceData(origin.data)) })
+          : readVoiceFile(engine, origin.file).catch((error: unknown) => {
+              throw errors.voiceNotInstalled(name, `its voice pack ${error instanceof VoiceFormatError ? 'is damaged' : 'cannot be read'} (${(error as Error).message})`, b.engine.installHint, paramName);
+            });
       const loaded = { state, data };
       b.loaded = loaded;
       data.catch(() => {
@@ -537,6 +547,12 @@ export class VoiceLibrary {
 
 function eventName(message: string): string {
   return `voice.${message.replace(/^temporary voice /, 'temporary.').replace(/^voice /, '')}`;
+}
+
+/** A builtin voice's file, read like a catalog row: the same parser, the hash of the stored bytes. */
+async function readVoiceFile(engine: EngineId, file: string): Promise<{ data: VoiceData; hash: string }> {
+  const bytes = await readFile(file);
+  return { data: deserializeVoiceData(engine, bytes), hash: contentHash(engine, bytes) };
 }
 
 function heaviest(parts: readonly BlendPart[], voices: readonly Voice[]): Voice {

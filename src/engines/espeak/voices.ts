@@ -64,7 +64,7 @@ export const ESPEAK_BUILTIN_VOICES: readonly EspeakBuiltinVoice[] = ENTRIES.map(
     description: e.description,
     data,
     installed: () => true,
-    load: () => Promise.resolve(data),
+    source: { data },
   };
 });
 

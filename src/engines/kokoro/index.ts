@@ -1,8 +1,7 @@
-import { readFile } from 'node:fs/promises';
-import type { BuiltinVoice, Engine, EngineInfo, EngineLoadOptions, KokoroVoiceData } from '../engine.js';
+import type { BuiltinVoice, Engine, EngineInfo, EngineLoadOptions } from '../engine.js';
 import { engineLoadError } from '../engine.js';
 import { KokoroInstall } from './install.js';
-import { KOKORO_VOICE_NAMES, KOKORO_VOICE_SIZE } from './model-files.js';
+import { KOKORO_VOICE_NAMES } from './model-files.js';
 import { KOKORO_DEFAULT_VOICE, KOKORO_OPENAI_ALIASES, kokoroNameMetadata } from './voices.js';
 
 export { KokoroInstall } from './install.js';
@@ -36,7 +35,7 @@ export function kokoroInfo(settings: KokoroSettings, install = new KokoroInstall
       gender: meta.gender,
       description: `${meta.label} (Kokoro-82M)`,
       installed: () => install.voiceInstalled(name),
-      load: () => readVoicePack(install.voicePath(name)),
+      source: { file: install.voicePath(name) },
     };
   });
   return {
@@ -65,18 +64,4 @@ export function kokoroInfo(settings: KokoroSettings, install = new KokoroInstall
       }
     },
   };
-}
-
-/** A raw voice pack: 510×256 little-endian float32, finite. */
-async function readVoicePack(path: string): Promise<KokoroVoiceData> {
-  const bytes = await readFile(path);
-  if (bytes.length !== KOKORO_VOICE_SIZE) throw new Error(`${path} is ${bytes.length} bytes; a Kokoro voice pack is ${KOKORO_VOICE_SIZE}`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-  const tensor = new Float32Array(KOKORO_VOICE_SIZE / 4);
-  for (let i = 0; i < tensor.length; i++) {
-    const v = view.getFloat32(i * 4, true);
-    if (!Number.isFinite(v)) throw new Error(`${path} holds a non-finite value at ${i}`);
-    tensor[i] = v;
-  }
-  return { engine: 'kokoro', tensor };
 }

@@ -69,16 +69,16 @@ export class KokoroInstall {
     } catch {
       // no voices folder: no packs
     }
-    // The key names every pack with its modification time: a pack replaced in place is read again.
+    // The key names every pack with its inode and modification time: a replaced pack is read again.
     const stamps: string[] = [];
     for (const entry of entries) {
       const stat = entry.endsWith('.bin') ? fileStat(join(this.dir, 'voices', entry)) : null;
       if (stat?.size !== KOKORO_VOICE_SIZE) continue;
       voices.add(entry.slice(0, -4));
-      stamps.push(`${entry}@${stat.mtimeMs}`);
+      stamps.push(`${entry}@${stat.ino}.${stat.mtimeMs}`);
     }
     const modelStat = model ? fileStat(this.modelPath) : null;
-    const key = `${modelStat ? `model@${modelStat.mtimeMs}` : 'no-model'}:${stamps.sort().join(',')}`;
+    const key = `${modelStat ? `model@${modelStat.ino}.${modelStat.mtimeMs}` : 'no-model'}:${stamps.sort().join(',')}`;
     this.scanned = { at: now, model, voices, key };
     return this.scanned;
   }
@@ -92,10 +92,10 @@ function isFile(path: string): boolean {
   }
 }
 
-function fileStat(path: string): { size: number; mtimeMs: number } | null {
+function fileStat(path: string): { size: number; ino: number; mtimeMs: number } | null {
   try {
     const stat = statSync(path);
-    return stat.isFile() ? { size: stat.size, mtimeMs: stat.mtimeMs } : null;
+    return stat.isFile() ? { size: stat.size, ino: stat.ino, mtimeMs: stat.mtimeMs } : null;
   } catch {
     return null;
   }
