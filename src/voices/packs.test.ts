@@ -9,7 +9,7 @@ import { installedModels, readManifest, type KokoroManifest } from '../engines/k
 import { KOKORO_VOICE_NAMES, KOKORO_VOICE_SIZE } from '../engines/kokoro/model-files.js';
 import { KOKORO_PACKS_DIR, sampleTensor } from '../test-support/fixtures.js';
 import { toBin, writeNpy, writeNpz } from './formats/index.js';
-import { installVoicePacks, writeFileAtomic } from './packs.js';
+import { installVoicePacks } from './packs.js';
 
 const PT_FIXTURE = new URL('./formats/fixtures/voice-f32.pt', import.meta.url);
 
@@ -202,17 +202,6 @@ describe('installVoicePacks', () => {
     assert.match(result.rejected[0]?.reason ?? '', /af_blocked\.bin: E[A-Z]+/, 'with the system error as the reason');
     assert.deepEqual((await readdir(join(dir, 'voices'))).sort(), ['af_blocked.bin', 'af_fine.bin'], 'the blocking folder and the other pack, no temporary file');
     assert.deepEqual(await readdir(packAt('af_blocked')), ['inside'], 'the blocking folder is untouched');
-  });
-
-  test('writeFileAtomic: the old contents or the new, never a part; the temporary file goes on failure', async () => {
-    await mkdir(dir, { recursive: true });
-    const path = join(dir, 'file.bin');
-    await writeFile(path, 'old');
-    await writeFileAtomic(path, 'new contents');
-    assert.equal(await readFile(path, 'utf8'), 'new contents', 'replaced');
-    await mkdir(join(dir, 'folder', 'x'), { recursive: true });
-    await assert.rejects(writeFileAtomic(join(dir, 'folder'), 'data'), /E[A-Z]+/, 'renaming onto a folder fails');
-    assert.deepEqual((await readdir(dir)).sort(), ['file.bin', 'folder'], 'no temporary file is left');
   });
 
   test('the official packs, as a folder and as one kokoro-onnx archive', { skip: KOKORO_PACKS_DIR === undefined && 'no Kokoro packs on this machine' }, async () => {

@@ -3,9 +3,10 @@
  * or one archive such as kokoro-onnx's `voices-v1.0.bin`) into a Kokoro model directory, as the
  * raw packs `<dir>/voices/<name>.bin` that `litetts models pull` also writes.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { writeFileAtomic } from '../files.js';
 import { readManifest, type KokoroManifest } from '../engines/kokoro/download.js';
 import { voicePath } from '../engines/kokoro/model-files.js';
 import { KOKORO_BYTES, importVoiceFile, toBin } from './formats/index.js';
@@ -192,41 +193,4 @@ async function recordInManifest(dir: string, voices: ReadonlyMap<string, { size:
     await writeFileAtomic(join(dir, 'manifest.json'), `${JSON.stringify(updated, null, 2)}\n`);
   }
   return true;
-}
-
-/**
- * Writes `data` to `path` so that `path` only ever holds the old or the complete new contents: a
- * uniquely named temporary file beside it, fsync, rename, then fsync of the folder. On failure the
- * temporary file is removed and `path` is untouched.
- */
-export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    const file = await open(temp, 'wx');
-    try {
-      await file.writeFile(data);
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true }).catch(() => {});
-    throw error;
-  }
-  await syncDirectory(dirname(path));
-}
-
-/** Makes a rename durable; not every platform can open a directory (Windows), which is fine. */
-async function syncDirectory(path: string): Promise<void> {
-  try {
-    const handle = await open(path, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // best effort
-  }
 }

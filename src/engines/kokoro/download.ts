@@ -8,6 +8,7 @@ import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promis
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
+import { syncDirectory, writeFileAtomic } from '../../files.js';
 import {
   DEFAULT_VARIANT,
   KOKORO_CATALOG,
@@ -281,19 +282,6 @@ async function syncFile(path: string): Promise<void> {
   }
 }
 
-/** Makes a rename durable; not every platform can open a directory (Windows), which is fine. */
-async function syncDirectory(path: string): Promise<void> {
-  try {
-    const dir = await open(path, 'r');
-    try {
-      await dir.sync();
-    } finally {
-      await dir.close();
-    }
-  } catch {
-    // best effort
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // The model directory
@@ -471,18 +459,6 @@ async function stillPresent(dir: string, entries: Record<string, ManifestFile> |
   return kept;
 }
 
-async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const temp = `${path}.tmp`;
-  const file = await open(temp, 'w');
-  try {
-    await file.writeFile(text);
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-  await rename(temp, path);
-  await syncDirectory(dirname(path));
-}
 
 export interface InstalledFile {
   name: string;

@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import { availableParallelism } from 'node:os';
+import { describe, test } from 'node:test';
+import { createEngines, engineSettings } from './index.js';
+
+describe('engine settings', () => {
+  test('onnxruntime threads: the cores shared among the synthesis threads unless configured', () => {
+    const cores = availableParallelism();
+    const base = { modelDir: '/models/kokoro', modelVariant: 'model_quantized.onnx' };
+    assert.equal(engineSettings({ ...base, onnxThreads: 0 }, 1).onnxThreads, cores, 'one thread: every core');
+    assert.equal(engineSettings({ ...base, onnxThreads: 0 }, cores * 4).onnxThreads, 1, 'more threads than cores: one each');
+    assert.equal(engineSettings({ ...base, onnxThreads: 3 }, 2).onnxThreads, 3, 'configured');
+    assert.throws(() => engineSettings({ ...base, modelDir: null, onnxThreads: 0 }, 1), /modelDir/, 'the model directory must be resolved');
+  });
+
+  test('Kokoro first, espeak last: defaults and OpenAI names prefer Kokoro when it is installed', () => {
+    const engines = createEngines({ modelDir: '/nonexistent/kokoro', modelVariant: 'model_quantized.onnx', onnxThreads: 1 });
+    assert.deepEqual(engines.map((e) => e.id), ['kokoro', 'espeak'], 'order');
+    const [kokoro, espeak] = engines;
+    assert.equal(kokoro!.available(), false, 'kokoro not installed');
+    assert.equal(espeak!.available(), true, 'espeak always');
+    assert.equal(kokoro!.builtinVoices().length, 54, '54 Kokoro voices');
+    assert.equal(kokoro!.defaultVoice, 'af_heart', 'Kokoro default');
+    assert.equal(kokoro!.openAiAliases.alloy, 'af_alloy', 'alloy');
+    assert.equal(kokoro!.openAiAliases.shimmer, 'af_sky', 'shimmer');
+    assert.equal(kokoro!.openAiAliases.onyx, 'am_onyx', 'onyx');
+    for (const [alias, target] of Object.entries(kokoro!.openAiAliases)) {
+      assert.ok(kokoro!.builtinVoices().some((v) => v.name === target), `${alias} → ${target} is a Kokoro voice`);
+    }
+    assert.deepEqual(Object.keys(kokoro!.openAiAliases).sort(), Object.keys(espeak!.openAiAliases).sort(), 'both engines map every OpenAI name');
+  });
+});
