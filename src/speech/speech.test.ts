@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { EngineId } from '../engines/index.js';
 import type { Renderer, RenderTask } from '../engines/renderer.js';
 import { ApiError } from '../server/errors.js';
 import type { ResolvedVoice } from '../voices/voice.js';

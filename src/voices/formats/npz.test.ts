@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { unzipSync, zipSync } from 'fflate';
 import { parseBin } from './bin.js';
 import { writeNpy } from './npy.js';
 import { readNpz, writeNpz } from './npz.js';
-import { KOKORO_FLOATS, VoiceFormatError } from './tensor.js';
+import { VoiceFormatError } from './tensor.js';
 import { KOKORO_PACKS_DIR, sampleTensor } from '../../test-support/fixtures.js';
 
 const PACKS = KOKORO_PACKS_DIR;
