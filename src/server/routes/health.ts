@@ -15,7 +15,11 @@ export function healthRoutes(app: FastifyInstance, deps: { engines: readonly Eng
     default_voice: deps.library.defaultVoiceName(),
     voices: await deps.library.counts(),
   });
-  app.get('/health', { schema: { summary: 'Health and engine status', tags: ['operations'] } }, health);
+  app.get(
+    '/health',
+    { schema: { summary: 'Health: engines (with how to install a missing one), the default voice, voice counts', tags: ['operations'] } },
+    health,
+  );
   app.get('/v1/health', { schema: { summary: 'Health (alias of /health)', tags: ['operations'] } }, health);
   app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['operations'] } }, async (_request, reply) => {
     return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
