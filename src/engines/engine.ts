@@ -77,6 +77,8 @@ export interface Engine {
 export interface EngineLoadOptions {
   /** Debug-level notes from the engine (e.g. phoneme symbols Kokoro's vocabulary lacks). */
   debug?: (details: Record<string, unknown>, message: string) => void;
+  /** Another engine of the same thread, for an engine built on it (Kokoro phonemises with espeak-ng). */
+  engine?: (id: EngineId) => Promise<Engine>;
 }
 
 /** What the main thread knows about an engine without loading it. */

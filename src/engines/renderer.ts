@@ -109,7 +109,7 @@ export class InProcessRenderer implements Renderer {
     if (!engine) {
       const info = this.engines.find((e) => e.id === id);
       if (!info) return Promise.reject(new Error(`unknown engine '${id}'`));
-      engine = info.load(this.options);
+      engine = info.load({ ...this.options, engine: (other) => this.engine(other) });
       engine.catch(() => this.loaded.delete(id));
       this.loaded.set(id, engine);
     }

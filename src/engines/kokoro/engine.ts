@@ -10,6 +10,8 @@ export interface KokoroEngineOptions extends KokoroModelOptions {
   onUnknownSymbol?: (symbol: string) => void;
   /** Called once per synthesis that dropped symbols, with how often each was dropped. */
   onUnknownSymbols?: (counts: Record<string, number>) => void;
+  /** The thread's espeak-ng, shared as the phonemiser (one instance is ~30 MB); default: a new one. */
+  espeak?: Promise<EspeakEngine>;
 }
 
 /**
@@ -28,7 +30,7 @@ export class KokoroEngine implements Engine {
   ) {}
 
   static async load(modelPath: string, options: KokoroEngineOptions = {}): Promise<KokoroEngine> {
-    const [model, espeak] = await Promise.all([KokoroModel.load(modelPath, options), EspeakEngine.load()]);
+    const [model, espeak] = await Promise.all([KokoroModel.load(modelPath, options), options.espeak ?? EspeakEngine.load()]);
     return new KokoroEngine(model, espeak, options);
   }
 

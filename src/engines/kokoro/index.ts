@@ -50,9 +50,14 @@ export function kokoroInfo(settings: KokoroSettings, install = new KokoroInstall
     defaultVoice: KOKORO_DEFAULT_VOICE,
     openAiAliases: KOKORO_OPENAI_ALIASES,
     load: async (options: EngineLoadOptions = {}): Promise<Engine> => {
-      const { KokoroEngine } = await import('./engine.js');
+      const [{ KokoroEngine }, { EspeakEngine }] = await Promise.all([import('./engine.js'), import('../espeak/engine.js')]);
+      const espeak = options.engine?.('espeak').then((e) => {
+        if (!(e instanceof EspeakEngine)) throw new Error('the espeak engine of this thread cannot phonemise');
+        return e;
+      });
       try {
         return await KokoroEngine.load(install.modelPath, {
+          ...(espeak && { espeak }),
           intraOpThreads: settings.onnxThreads,
           interOpThreads: 1,
           ...(options.debug && {
