@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
 import { describe, test } from 'node:test';
 import { createEngines, engineSettings } from './index.js';
+import { kokoroInfo } from './kokoro/index.js';
 
 describe('engine settings', () => {
   test('onnxruntime threads: the cores shared among the synthesis threads unless configured', () => {
@@ -28,5 +29,15 @@ describe('engine settings', () => {
       assert.ok(kokoro!.builtinVoices().some((v) => v.name === target), `${alias} → ${target} is a Kokoro voice`);
     }
     assert.deepEqual(Object.keys(kokoro!.openAiAliases).sort(), Object.keys(espeak!.openAiAliases).sort(), 'both engines map every OpenAI name');
+  });
+
+  test('while Kokoro downloads, its 503s say so, with how far it is', () => {
+    const info = kokoroInfo({ modelDir: '/nonexistent/kokoro', modelVariant: 'model_quantized.onnx', onnxThreads: 1 });
+    assert.match(info.installHint, /^Install it with `litetts models pull`/, 'not downloading: how to install');
+    info.install.downloading = { file: 'model_quantized.onnx', received: 46_180_558, total: 92_361_116 };
+    assert.match(info.installHint, /being downloaded now: model_quantized\.onnx \(50 % of 92\.4 MB\); retry shortly/, info.installHint);
+    assert.match(info.installHint, /litetts models pull/, 'and still how to install by hand');
+    info.install.downloading = null;
+    assert.match(info.installHint, /^Install it/, 'back when the download ends');
   });
 });

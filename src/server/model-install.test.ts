@@ -63,6 +63,7 @@ describe('autoInstallKokoro', () => {
     assert.equal(installed, true, 'installed');
     assert.equal(install.modelInstalled(), true, 'model seen without waiting for the rescan');
     assert.deepEqual([...install.installedVoices()].sort(), ['af_heart', 'am_echo'], 'voices seen');
+    assert.equal(install.downloading, null, 'no download under way any more');
     assert.ok(lines.some((l) => l.event === 'model.download.done'), 'done logged');
     assert.ok(lines.some((l) => l.event === 'model.download.progress' && l.done === true), 'progress logged');
   });
@@ -86,6 +87,7 @@ describe('autoInstallKokoro', () => {
     assert.ok(failed, 'failure logged');
     assert.match(String(failed.msg), /litetts models pull/, 'says how to install');
     assert.equal(existsSync(join(dir, 'model_quantized.onnx')), false, 'no model file');
+    assert.equal(install.downloading, null, 'no download under way after a failure');
 
     // A repository whose model does not match the published hash: refused, nothing placed.
     const wrong: KokoroCatalog = { ...catalog, variants: { 'model_quantized.onnx': { ...catalog.variants['model_quantized.onnx']!, sha256: '0'.repeat(64) } } };

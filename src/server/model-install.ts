@@ -24,6 +24,8 @@ export async function autoInstallKokoro(options: AutoInstallOptions): Promise<bo
   const { install, logger } = options;
   if (install.modelInstalled() && install.installedVoices().size > 0) return false;
   const started = performance.now();
+  const log = progressLog(logger);
+  install.downloading = { file: install.variant, received: 0, total: null };
   logger.info(
     { event: 'model.download.start', dir: install.dir, variant: install.variant, from: options.baseUrl },
     `Kokoro is not installed; downloading ${install.variant} and its voices in the background (espeak serves meanwhile)`,
@@ -33,7 +35,10 @@ export async function autoInstallKokoro(options: AutoInstallOptions): Promise<bo
       dir: install.dir,
       variant: install.variant,
       baseUrl: options.baseUrl,
-      onProgress: progressLog(logger),
+      onProgress: (progress) => {
+        install.downloading = progress.done ? null : { file: progress.file, received: progress.received, total: progress.total };
+        log(progress);
+      },
       ...(options.signal && { signal: options.signal }),
       ...(options.catalog && { catalog: options.catalog }),
       ...(options.retries !== undefined && { retries: options.retries }),
@@ -46,6 +51,7 @@ export async function autoInstallKokoro(options: AutoInstallOptions): Promise<bo
     );
     return install.modelInstalled();
   } catch (error) {
+    install.downloading = null;
     if (options.signal?.aborted) return false;
     logger.warn(
       { event: 'model.download.failed', err: error },

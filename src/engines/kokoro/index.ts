@@ -25,7 +25,7 @@ export interface KokoroSettings {
  * its voice pack is there. Nothing is read until a voice speaks: start-up stays fast.
  */
 export function kokoroInfo(settings: KokoroSettings, install = new KokoroInstall(settings.modelDir, settings.modelVariant)): EngineInfo & { install: KokoroInstall } {
-  const installHint = `Install it with \`litetts models pull\` (or set LITETTS_MODEL_DIR to a folder holding ${settings.modelVariant} and voices/*.bin).`;
+  const howToInstall = `Install it with \`litetts models pull\` (or set LITETTS_MODEL_DIR to a folder holding ${settings.modelVariant} and voices/*.bin).`;
   const voices: readonly BuiltinVoice[] = KOKORO_VOICE_NAMES.map((name) => {
     const meta = kokoroNameMetadata(name)!;
     return {
@@ -42,7 +42,12 @@ export function kokoroInfo(settings: KokoroSettings, install = new KokoroInstall
     id: 'kokoro',
     sampleRate: KOKORO_SAMPLE_RATE,
     description: `Kokoro-82M (${settings.modelVariant}, onnxruntime on the CPU)`,
-    installHint,
+    get installHint(): string {
+      const d = install.downloading;
+      if (d === null) return howToInstall;
+      const share = d.total ? ` (${Math.floor((100 * d.received) / d.total)} % of ${(d.total / 1e6).toFixed(1)} MB)` : '';
+      return `It is being downloaded now: ${d.file}${share}; retry shortly. ${howToInstall}`;
+    },
     install,
     available: () => install.modelInstalled(),
     state: () => install.state(),

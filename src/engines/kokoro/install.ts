@@ -20,6 +20,8 @@ interface Scan {
  */
 export class KokoroInstall {
   private scanned: Scan | null = null;
+  /** While a download into this directory runs: the file under way and how far it is. */
+  downloading: { file: string; received: number; total: number | null } | null = null;
 
   constructor(
     readonly dir: string,
