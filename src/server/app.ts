@@ -11,6 +11,7 @@ import { installAuth } from './auth.js';
 import { installErrorHandling } from './error-handler.js';
 import type { Metrics } from './metrics.js';
 import { analyzeRoutes } from './routes/analyze.js';
+import { dashboardRoutes } from './routes/dashboard.js';
 import { healthRoutes } from './routes/health.js';
 import { modelRoutes } from './routes/models.js';
 import { speechRoutes } from './routes/speech.js';
@@ -71,5 +72,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   analyzeRoutes(app, deps.config.maxUploadMb * 1024 * 1024);
   modelRoutes(app, deps.engines);
   healthRoutes(app, { engines: deps.engines, library: deps.library, metrics: deps.metrics });
+  await dashboardRoutes(app);
   return app;
 }
