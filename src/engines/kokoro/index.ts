@@ -7,7 +7,7 @@ import { KOKORO_DEFAULT_VOICE, KOKORO_OPENAI_ALIASES, kokoroNameMetadata } from 
 export { KokoroInstall } from './install.js';
 export { KOKORO_DEFAULT_VOICE, KOKORO_OPENAI_ALIASES, kokoroNameMetadata } from './voices.js';
 
-/** The Kokoro sample rate (the model's own output). */
+/** The model's output rate (model.ts has it too; it is repeated so the main thread never loads onnxruntime). */
 const KOKORO_SAMPLE_RATE = 24_000;
 
 export interface KokoroSettings {
