@@ -76,54 +76,50 @@ function resetInside(): void {
 
 type RunFn = (this: unknown, ...args: unknown[]) => Promise<unknown>;
 
+/**
+ * Replaces `proto[name]` by a version that reports how long each call took (to the end of its
+ * promise, for an async method); returns the function that puts the original back.
+ */
+function timeMethod<T extends object, K extends keyof T>(proto: T, name: K, report: (ms: number) => void): () => void {
+  const original = proto[name] as unknown as (...args: unknown[]) => unknown;
+  proto[name] = function (this: unknown, ...args: unknown[]) {
+    const start = performance.now();
+    const done = () => report(performance.now() - start);
+    let result: unknown;
+    try {
+      result = original.apply(this, args);
+    } catch (error) {
+      done();
+      throw error;
+    }
+    if (result instanceof Promise) return result.finally(done);
+    done();
+    return result;
+  } as T[K];
+  return () => {
+    proto[name] = original as T[K];
+  };
+}
+
 /** Wraps the four prototype methods; returns the function that puts the originals back. */
 function instrument(): () => void {
-  const tokenPieces = KokoroEngine.prototype.tokenPieces;
-  KokoroEngine.prototype.tokenPieces = function (this: KokoroEngine, ...args: Parameters<typeof tokenPieces>) {
-    const start = performance.now();
-    try {
-      return tokenPieces.apply(this, args);
-    } finally {
-      inside.tokenPieces += performance.now() - start;
-    }
-  };
-  const phonemize = EspeakEngine.prototype.phonemize;
-  EspeakEngine.prototype.phonemize = function (this: EspeakEngine, ...args: Parameters<typeof phonemize>) {
-    const start = performance.now();
-    try {
-      return phonemize.apply(this, args);
-    } finally {
-      inside.espeak += performance.now() - start;
-      inside.espeakCalls++;
-    }
-  };
-  const modelRun = KokoroModel.prototype.run;
-  KokoroModel.prototype.run = async function (this: KokoroModel, ...args: Parameters<typeof modelRun>) {
-    const start = performance.now();
-    try {
-      return await modelRun.apply(this, args);
-    } finally {
-      inside.modelRun += performance.now() - start;
-      inside.modelCalls++;
-    }
-  };
   // The exported InferenceSession is typed as a factory; at run time it is the class whose
   // instances KokoroModel holds.
   const sessionProto = (InferenceSession as unknown as { prototype: { run: RunFn } }).prototype;
-  const sessionRun = sessionProto.run;
-  sessionProto.run = async function (this: unknown, ...args: unknown[]) {
-    const start = performance.now();
-    try {
-      return await sessionRun.apply(this, args);
-    } finally {
-      inside.sessionRun += performance.now() - start;
-    }
-  };
+  const restores = [
+    timeMethod(KokoroEngine.prototype, 'tokenPieces', (ms) => (inside.tokenPieces += ms)),
+    timeMethod(EspeakEngine.prototype, 'phonemize', (ms) => {
+      inside.espeak += ms;
+      inside.espeakCalls++;
+    }),
+    timeMethod(KokoroModel.prototype, 'run', (ms) => {
+      inside.modelRun += ms;
+      inside.modelCalls++;
+    }),
+    timeMethod(sessionProto, 'run', (ms) => (inside.sessionRun += ms)),
+  ];
   return () => {
-    KokoroEngine.prototype.tokenPieces = tokenPieces;
-    EspeakEngine.prototype.phonemize = phonemize;
-    KokoroModel.prototype.run = modelRun;
-    sessionProto.run = sessionRun;
+    for (const restore of restores.reverse()) restore();
   };
 }
 
