@@ -78,6 +78,8 @@ describe('Kokoro through the API, with a tiny model of Kokoro’s signature inst
     const voices = (await (await fetch(`${server.url}/v1/voices?engine=kokoro`)).json()) as { data: { name: string; available: boolean }[] };
     assert.equal(voices.data.length, 54, '54 builtin Kokoro voices');
     for (const v of voices.data) assert.equal(v.available, v.name in INSTALLED, `${v.name} available: ${v.available}`);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    assert.match(metrics, /litetts_engine_available\{engine="kokoro"\} 1/, 'kokoro available in the metrics');
   });
 
   test('a builtin voice: the right ids, style row and speed reach the model, in every format', async () => {
@@ -218,6 +220,9 @@ describe('a server without Kokoro', () => {
     assert.equal(health.engines.kokoro?.available, false, 'kokoro unavailable');
     assert.match(health.engines.kokoro?.install ?? '', /litetts models pull/, 'install hint');
     assert.equal(health.default_voice, 'espeak-en-us-female', 'espeak default voice');
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    assert.match(metrics, /litetts_engine_available\{engine="kokoro"\} 0/, 'kokoro unavailable in the metrics');
+    assert.match(metrics, /litetts_engine_available\{engine="espeak"\} 1/, 'espeak available in the metrics');
     const alloy = await speak(server.url, { voice: 'alloy', input: 'Hello.', response_format: 'wav' });
     await alloy.arrayBuffer();
     assert.equal(alloy.status, 200, 'alloy still speaks');

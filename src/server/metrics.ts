@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AudioFormat } from '../audio/formats.js';
+import type { EngineInfo } from '../engines/index.js';
 import type { SpeechObserver } from '../speech/speech.js';
 
 /** Prometheus metrics of one server instance (its own registry, so tests can run several). */
@@ -46,8 +47,20 @@ export class Metrics implements SpeechObserver {
     registers: [this.registry],
   });
 
-  constructor() {
+  /** Read from the engines at each scrape (Kokoro can arrive while the server runs). */
+  readonly engineAvailable: Gauge<'engine'>;
+
+  constructor(engines: readonly Pick<EngineInfo, 'id' | 'available'>[] = []) {
     collectDefaultMetrics({ register: this.registry, prefix: 'litetts_' });
+    this.engineAvailable = new Gauge({
+      name: 'litetts_engine_available',
+      help: 'Whether each engine can speak now (1) or is not installed (0)',
+      labelNames: ['engine'] as const,
+      registers: [this.registry],
+      collect() {
+        for (const engine of engines) this.set({ engine: engine.id }, engine.available() ? 1 : 0);
+      },
+    });
   }
 
   admitted(active: number): void {

@@ -25,7 +25,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const engines = createEngines(settings);
   const { library, catalog } = openLibrary(config, engines, { logger });
   const renderer: Renderer = new WorkerPoolRenderer(config.workers, { engines: settings, log: { logLevel: config.logLevel, logDir: config.logDir } });
-  const metrics = new Metrics();
+  const metrics = new Metrics(engines);
   const speech = new SpeechService(renderer, config, metrics);
   const app = await buildApp({ config, logger, engines, library, speech, metrics });
 
