@@ -3,7 +3,9 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { writeFileAtomic } from './files.js';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { LockHeldError, withLockFile, writeFileAtomic } from './files.js';
 
 describe('writeFileAtomic', () => {
   let dir: string;
@@ -22,4 +24,41 @@ describe('writeFileAtomic', () => {
     assert.deepEqual((await readdir(dir)).sort(), ['file.bin', 'folder'], 'no temporary file is left');
   });
 
+});
+
+describe('withLockFile', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'litetts-lock-'));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  test('holds the lock while the work runs, and only then; a second holder is refused meanwhile', async () => {
+    const lock = join(dir, 'a.lock');
+    let release!: () => void;
+    const first = withLockFile(lock, () => new Promise<string>((resolve) => (release = () => resolve('done'))));
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(await readFile(lock, 'utf8'), String(process.pid), 'the lock names its owner');
+    await assert.rejects(withLockFile(lock, async () => 'second'), (e) => e instanceof LockHeldError && e.pid === process.pid, 'refused while held');
+    release();
+    assert.equal(await first, 'done', 'the work’s result');
+    assert.equal(existsSync(lock), false, 'released');
+    assert.equal(await withLockFile(lock, async () => 'again'), 'again', 'free again');
+    assert.deepEqual(await readdir(dir), [], 'no temporary files left');
+  });
+
+  test('a lock held by another live process is refused; one left by a dead process is taken over', async () => {
+    const lock = join(dir, 'b.lock');
+    const sleeper = spawn('sleep', ['30']);
+    try {
+      await writeFile(lock, String(sleeper.pid));
+      await assert.rejects(withLockFile(lock, async () => 1), (e) => e instanceof LockHeldError && e.pid === sleeper.pid, 'live owner');
+    } finally {
+      sleeper.kill();
+    }
+    await new Promise((r) => sleeper.once('exit', r));
+    assert.equal(await withLockFile(lock, async () => 'taken over'), 'taken over', 'dead owner');
+    await writeFile(lock, '');
+    assert.equal(await withLockFile(lock, async () => 'empty'), 'empty', 'a lock without an owner');
+  });
 });

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../files.js';
-import { readManifest, type KokoroManifest } from '../engines/kokoro/download.js';
+import { readManifest, withModelDirLock, type KokoroManifest } from '../engines/kokoro/download.js';
 import { voicePath } from '../engines/kokoro/model-files.js';
 import { KOKORO_BYTES, importVoiceFile, toBin } from './formats/index.js';
 import { isValidVoiceName, nameKey } from './names.js';
@@ -68,12 +68,19 @@ interface Candidate {
  * them), but only the official names are builtin voices; a voice of one's own belongs in the
  * library (`litetts voices import`).
  *
+ * It holds the model directory's install lock, so a download into it cannot run meanwhile.
+ *
  * When `<dir>/manifest.json` exists, the entries of the installed and skipped voices (path, size,
  * SHA-256) are added or refreshed in it, atomically, leaving everything else as it was; without a
  * manifest none is created. An existing but invalid manifest is an error, raised before anything is
  * written.
  */
 export async function installVoicePacks(options: InstallVoicePacksOptions): Promise<InstallVoicePacksResult> {
+  await mkdir(options.dir, { recursive: true });
+  return withModelDirLock(options.dir, () => install(options));
+}
+
+async function install(options: InstallVoicePacksOptions): Promise<InstallVoicePacksResult> {
   const { dir, source, overwrite = false } = options;
   // Fail early on a broken manifest rather than after writing packs it cannot record.
   await readManifest(dir);

@@ -452,6 +452,21 @@ describe('pullModel and installedModels', () => {
     assert.equal((await installedModels(dir))?.ok, true);
   });
 
+  test('one install at a time per directory: a second pull (or a voice import) beside a running one is refused', async () => {
+    const { catalog, baseUrl } = fakeRepository();
+    const first = pullModel({ dir, variant: 'model_a.onnx', catalog, baseUrl });
+    await new Promise((r) => setTimeout(r, 5));
+    await assert.rejects(
+      pullModel({ dir, variant: 'model_a.onnx', catalog, baseUrl }),
+      /another install into .* is running \(in this process\); wait for it to finish/,
+      'the second pull is refused',
+    );
+    await first;
+    assert.equal(existsSync(join(dir, '.install.lock')), false, 'the lock goes with the install');
+    const again = await pullModel({ dir, variant: 'model_a.onnx', catalog, baseUrl });
+    assert.equal(again.downloaded.length, 0, 'a later pull runs (and finds everything in place)');
+  });
+
   test('a subset of voices, then another variant: the manifest keeps what is still installed', async () => {
     const { catalog, baseUrl } = fakeRepository();
     const first = await pullModel({ dir, variant: 'model_a.onnx', voices: ['bm_two'], catalog, baseUrl });

@@ -8,7 +8,7 @@ import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promis
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { syncDirectory, writeFileAtomic } from '../../files.js';
+import { LockHeldError, syncDirectory, withLockFile, writeFileAtomic } from '../../files.js';
 import {
   DEFAULT_VARIANT,
   KOKORO_CATALOG,
@@ -393,55 +393,73 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
   const unknown = voices.filter((v) => !catalog.voiceNames.includes(v));
   if (unknown.length > 0) throw new Error(`unknown Kokoro voice(s): ${unknown.join(', ')}`);
 
-  const previous = await readManifest(dir).catch(() => null);
-  const jobs: PullJob[] = [
-    { kind: 'models', name: variant, remote: model.path, local: basename(model.path), size: model.size, sha256: model.sha256 },
-    ...voices.map((name): PullJob => ({
-      kind: 'voices',
-      name,
-      remote: voicePath(name),
-      local: voicePath(name),
-      size: catalog.voiceSize,
-      sha256: previous?.voices[name]?.sha256,
-    })),
-  ];
+  await mkdir(dir, { recursive: true });
+  return withModelDirLock(dir, async () => {
+    const previous = await readManifest(dir).catch(() => null);
+    const jobs: PullJob[] = [
+      { kind: 'models', name: variant, remote: model.path, local: basename(model.path), size: model.size, sha256: model.sha256 },
+      ...voices.map((name): PullJob => ({
+        kind: 'voices',
+        name,
+        remote: voicePath(name),
+        local: voicePath(name),
+        size: catalog.voiceSize,
+        sha256: previous?.voices[name]?.sha256,
+      })),
+    ];
 
-  const manifest: KokoroManifest = {
-    version: 1,
-    repository: catalog.repository,
-    variant,
-    models: await stillPresent(dir, previous?.models),
-    voices: await stillPresent(dir, previous?.voices),
-    installedAt: '',
-  };
-  const downloaded: string[] = [];
-  const skipped: string[] = [];
-  for (const job of jobs) {
-    signal?.throwIfAborted();
-    const dest = join(dir, job.local);
-    let sha256 = await validHash(dest, job.size, job.sha256);
-    if (sha256 !== null) {
-      skipped.push(job.local);
-    } else {
-      const result = await downloadFile({
-        url: fileUrl(options.baseUrl, job.remote),
-        dest,
-        size: job.size,
-        sha256: job.kind === 'models' ? job.sha256 : undefined,
-        label: job.local,
-        onProgress: options.onProgress,
-        signal,
-        retries: options.retries,
-        retryDelayMs: options.retryDelayMs,
-      });
-      sha256 = result.sha256;
-      downloaded.push(job.local);
+    const manifest: KokoroManifest = {
+      version: 1,
+      repository: catalog.repository,
+      variant,
+      models: await stillPresent(dir, previous?.models),
+      voices: await stillPresent(dir, previous?.voices),
+      installedAt: '',
+    };
+    const downloaded: string[] = [];
+    const skipped: string[] = [];
+    for (const job of jobs) {
+      signal?.throwIfAborted();
+      const dest = join(dir, job.local);
+      let sha256 = await validHash(dest, job.size, job.sha256);
+      if (sha256 !== null) {
+        skipped.push(job.local);
+      } else {
+        const result = await downloadFile({
+          url: fileUrl(options.baseUrl, job.remote),
+          dest,
+          size: job.size,
+          sha256: job.kind === 'models' ? job.sha256 : undefined,
+          label: job.local,
+          onProgress: options.onProgress,
+          signal,
+          retries: options.retries,
+          retryDelayMs: options.retryDelayMs,
+        });
+        sha256 = result.sha256;
+        downloaded.push(job.local);
+      }
+      manifest[job.kind][job.name] = { path: job.local, size: job.size, sha256 };
     }
-    manifest[job.kind][job.name] = { path: job.local, size: job.size, sha256 };
+    manifest.installedAt = new Date().toISOString();
+    await writeFileAtomic(join(dir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+    return { manifest, downloaded, skipped };
+  });
+}
+
+/**
+ * Runs `fn` as the only writer of a model directory: a server's background download, `litetts
+ * models pull` and `models import-voices` beside it would otherwise write the same files.
+ */
+export async function withModelDirLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await withLockFile(join(dir, '.install.lock'), fn);
+  } catch (error) {
+    if (error instanceof LockHeldError) {
+      throw new Error(`another install into ${dir} is running (${error.pid === process.pid ? 'in this process' : `process ${error.pid}`}); wait for it to finish`, { cause: error });
+    }
+    throw error;
   }
-  manifest.installedAt = new Date().toISOString();
-  await writeFileAtomic(join(dir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
-  return { manifest, downloaded, skipped };
 }
 
 /** The SHA-256 of `path` if it exists with `size` bytes (and `sha256`, when given); else null. */
