@@ -268,6 +268,13 @@ describe('Kokoro settings', () => {
     assertConfigError({ file: configFile({ modelAutoDownload: 'yes' }) }, /modelAutoDownload/, /config file/);
   });
 
+  test('the model variant is an .onnx file name inside the model directory', () => {
+    assert.equal(load({ env: { LITETTS_MODEL_VARIANT: 'kokoro-v1.0.onnx' } }).modelVariant, 'kokoro-v1.0.onnx', 'any .onnx file name');
+    for (const bad of ['../model.onnx', 'sub/model.onnx', 'model.bin']) {
+      assertConfigError({ env: { LITETTS_MODEL_VARIANT: bad } }, /modelVariant/, /LITETTS_MODEL_VARIANT/, /\.onnx file name/);
+    }
+  });
+
   test('onnx threads: 0 (shared out among the workers) by default, a whole number otherwise', () => {
     assert.equal(load().onnxThreads, 0, 'default 0');
     assert.equal(load({ env: { LITETTS_ONNX_THREADS: '3' } }).onnxThreads, 3, 'env');

@@ -35,7 +35,8 @@ const schema = z
     voiceCacheMb: z.number().int().min(1).max(65536),
     audioCacheMb: z.number().int().min(0).max(65536),
     modelDir: z.string().min(1).nullable(),
-    modelVariant: z.string().min(1),
+    // A file name in the model directory: one of the repository's variants, or an export of one's own.
+    modelVariant: z.string().regex(/^[^/\\]+\.onnx$/, 'must be an .onnx file name (no folders), e.g. model_quantized.onnx'),
     modelBaseUrl: z.string().url(),
     modelAutoDownload: z.boolean(),
     onnxThreads: z.number().int().min(0).max(256),
