@@ -59,8 +59,11 @@ describe('autoInstallKokoro', () => {
   test('installs the variant and the voices, verified, and the install sees them at once', async () => {
     const install = new KokoroInstall(tempDir(), 'model_quantized.onnx');
     assert.equal(install.modelInstalled(), false, 'not installed before');
-    const installed = await autoInstallKokoro({ install, baseUrl, logger, catalog });
+    const drawn: string[] = [];
+    const terminal = { isTTY: true, columns: 100, write: (text: string) => drawn.push(text) > 0 };
+    const installed = await autoInstallKokoro({ install, baseUrl, logger, catalog, terminal });
     assert.equal(installed, true, 'installed');
+    assert.ok(drawn.some((t) => /^\rmodel_quantized\.onnx +100\.0%/.test(t)), `a progress bar on a terminal: ${JSON.stringify(drawn.slice(0, 3))}`);
     assert.equal(install.modelInstalled(), true, 'model seen without waiting for the rescan');
     assert.deepEqual([...install.installedVoices()].sort(), ['af_heart', 'am_echo'], 'voices seen');
     assert.equal(install.downloading, null, 'no download under way any more');

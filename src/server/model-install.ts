@@ -1,4 +1,4 @@
-import { pullModel, type DownloadProgress } from '../engines/kokoro/download.js';
+import { createProgressBar, pullModel, type DownloadProgress, type ProgressStream } from '../engines/kokoro/download.js';
 import type { KokoroInstall } from '../engines/kokoro/install.js';
 import type { KokoroCatalog } from '../engines/kokoro/model-files.js';
 import type { Logger } from '../logging.js';
@@ -10,6 +10,8 @@ export interface AutoInstallOptions {
   signal?: AbortSignal;
   /** What the repository holds; tests substitute their own. */
   catalog?: KokoroCatalog;
+  /** A terminal to draw a progress bar on besides the logs (the server passes stderr when it is one). */
+  terminal?: ProgressStream;
   retries?: number;
   retryDelayMs?: number;
 }
@@ -25,6 +27,7 @@ export async function autoInstallKokoro(options: AutoInstallOptions): Promise<bo
   if (install.modelInstalled() && install.installedVoices().size > 0) return false;
   const started = performance.now();
   const log = progressLog(logger);
+  const bar = options.terminal?.isTTY ? createProgressBar(options.terminal) : null;
   install.downloading = { file: install.variant, received: 0, total: null };
   logger.info(
     { event: 'model.download.start', dir: install.dir, variant: install.variant, from: options.baseUrl },
@@ -38,6 +41,7 @@ export async function autoInstallKokoro(options: AutoInstallOptions): Promise<bo
       onProgress: (progress) => {
         install.downloading = progress.done ? null : { file: progress.file, received: progress.received, total: progress.total };
         log(progress);
+        bar?.(progress);
       },
       ...(options.signal && { signal: options.signal }),
       ...(options.catalog && { catalog: options.catalog }),

@@ -61,7 +61,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const installing =
     kokoro && config.modelAutoDownload
       ? warm
-          .then(() => autoInstallKokoro({ install: kokoro.install, baseUrl: config.modelBaseUrl, logger, signal: downloads.signal }))
+          .then(() =>
+            autoInstallKokoro({ install: kokoro.install, baseUrl: config.modelBaseUrl, logger, signal: downloads.signal, terminal: process.stderr }),
+          )
           .then((installed) => (installed ? warmUp(renderer, [kokoro], library) : undefined))
           .catch((error: unknown) => logger.error({ err: error }, 'Kokoro warm-up failed'))
       : Promise.resolve();
