@@ -1,18 +1,24 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { after, describe, test } from 'node:test';
 import { LockHeldError, withLockFile, writeFileAtomic } from './files.js';
 
+const root = mkdtempSync(join(tmpdir(), 'litetts-files-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+/** An empty folder of its own for each group of tests. */
+function folder(name: string): string {
+  const dir = join(root, name);
+  mkdirSync(dir);
+  return dir;
+}
+
 describe('writeFileAtomic', () => {
-  let dir: string;
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'litetts-files-'));
-  });
-  after(() => rm(dir, { recursive: true, force: true }));
+  const dir = folder('atomic');
 
   test('writeFileAtomic: the old contents or the new, never a part; the temporary file goes on failure', async () => {
     const path = join(dir, 'file.bin');
@@ -23,15 +29,10 @@ describe('writeFileAtomic', () => {
     await assert.rejects(writeFileAtomic(join(dir, 'folder'), 'data'), /E[A-Z]+/, 'renaming onto a folder fails');
     assert.deepEqual((await readdir(dir)).sort(), ['file.bin', 'folder'], 'no temporary file is left');
   });
-
 });
 
 describe('withLockFile', () => {
-  let dir: string;
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'litetts-lock-'));
-  });
-  after(() => rm(dir, { recursive: true, force: true }));
+  const dir = folder('lock');
 
   test('holds the lock while the work runs, and only then; a second holder is refused meanwhile', async () => {
     const lock = join(dir, 'a.lock');

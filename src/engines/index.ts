@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { EngineId, EngineInfo } from './engine.js';
 import { espeakInfo } from './espeak/index.js';
-import { kokoroInfo, type KokoroSettings } from './kokoro/index.js';
+import { kokoroInfo, type KokoroInfo, type KokoroSettings } from './kokoro/index.js';
 
 export type * from './engine.js';
 export { engineLoadError, parseEngineLoadError } from './engine.js';
@@ -28,8 +28,11 @@ export function engineSettings(
   return { modelDir: config.modelDir, modelVariant: config.modelVariant, onnxThreads };
 }
 
-/** Every engine LiteTTS knows, in order of preference: defaults and OpenAI names go to the first available one. */
-export function createEngines(settings: EngineSettings): readonly EngineInfo[] {
+/**
+ * Every engine LiteTTS knows, in order of preference: defaults and OpenAI names go to the first
+ * available one. Kokoro comes first, with its install state (which the server downloads into).
+ */
+export function createEngines(settings: EngineSettings): readonly [KokoroInfo, EngineInfo] {
   return [kokoroInfo(settings), espeakInfo];
 }
 

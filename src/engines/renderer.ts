@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { Piscina } from 'piscina';
 import type { Engine, EngineId, EngineInfo, EngineLoadOptions, VoiceData } from './engine.js';
+import type { Config } from '../config.js';
 import type { EngineSettings } from './index.js';
 import { renderPiece } from './render.js';
 
@@ -31,7 +32,7 @@ export interface WarmUpVoice {
 export interface WorkerSettings {
   engines: EngineSettings;
   /** Engines' debug notes are logged from the threads at this level and place. */
-  log: { logLevel: string; logDir: string | null };
+  log: Pick<Config, 'logLevel' | 'logDir'>;
 }
 
 const WARM_UP_TEXT = 'Warming up the speech engine. This takes a moment.';

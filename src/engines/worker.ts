@@ -10,7 +10,7 @@ import { InProcessRenderer, type RenderTask, type WorkerSettings } from './rende
  * piece of text per task, handing the PCM back without a copy.
  */
 const settings = workerData as WorkerSettings;
-const logger = createLogger(settings.log as Parameters<typeof createLogger>[0]).child({ thread: threadId });
+const logger = createLogger(settings.log).child({ thread: threadId });
 const renderer = new InProcessRenderer(createEngines(settings.engines), {
   debug: (details, message) => logger.debug(details, message),
 });

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import { createEngines, engineSettings, type EngineInfo } from '../engines/index.js';
-import type { KokoroInstall } from '../engines/kokoro/install.js';
 import { WorkerPoolRenderer, type Renderer, type WarmUpVoice } from '../engines/renderer.js';
 import { createLogger, type Logger } from '../logging.js';
 import { SpeechService } from '../speech/speech.js';
@@ -57,16 +56,15 @@ export async function startServer(config: Config): Promise<RunningServer> {
 
   // Kokoro missing: fetch it in the background; it serves as soon as it is in place.
   const downloads = new AbortController();
-  const kokoro = engines.find((e) => e.id === 'kokoro') as (EngineInfo & { install: KokoroInstall }) | undefined;
-  const installing =
-    kokoro && config.modelAutoDownload
-      ? warm
-          .then(() =>
-            autoInstallKokoro({ install: kokoro.install, baseUrl: config.modelBaseUrl, logger, signal: downloads.signal, terminal: process.stderr }),
-          )
-          .then((installed) => (installed ? warmUp(renderer, [kokoro], library) : undefined))
-          .catch((error: unknown) => logger.error({ err: error }, 'Kokoro warm-up failed'))
-      : Promise.resolve();
+  const [kokoro] = engines;
+  const installing = config.modelAutoDownload
+    ? warm
+        .then(() =>
+          autoInstallKokoro({ install: kokoro.install, baseUrl: config.modelBaseUrl, logger, signal: downloads.signal, terminal: process.stderr }),
+        )
+        .then((installed) => (installed ? warmUp(renderer, [kokoro], library) : undefined))
+        .catch((error: unknown) => logger.error({ err: error }, 'Kokoro warm-up failed'))
+    : Promise.resolve();
 
   let closing: Promise<void> | null = null;
   return {

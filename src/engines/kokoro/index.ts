@@ -10,6 +10,9 @@ export { KOKORO_DEFAULT_VOICE, KOKORO_OPENAI_ALIASES, kokoroNameMetadata } from 
 /** The model's output rate (model.ts has it too; it is repeated so the main thread never loads onnxruntime). */
 const KOKORO_SAMPLE_RATE = 24_000;
 
+/** Kokoro as an engine, plus the install state of its model directory. */
+export type KokoroInfo = EngineInfo & { readonly install: KokoroInstall };
+
 export interface KokoroSettings {
   /** The model directory: `<dir>/<variant>` and `<dir>/voices/<name>.bin`. */
   modelDir: string;
@@ -24,7 +27,7 @@ export interface KokoroSettings {
  * 54 builtin voices always listed (so users see what installing brings), each usable once
  * its voice pack is there. Nothing is read until a voice speaks: start-up stays fast.
  */
-export function kokoroInfo(settings: KokoroSettings, install = new KokoroInstall(settings.modelDir, settings.modelVariant)): EngineInfo & { install: KokoroInstall } {
+export function kokoroInfo(settings: KokoroSettings, install = new KokoroInstall(settings.modelDir, settings.modelVariant)): KokoroInfo {
   const howToInstall = `Install it with \`litetts models pull\` (or set LITETTS_MODEL_DIR to a folder holding ${settings.modelVariant} and voices/*.bin).`;
   const voices: readonly BuiltinVoice[] = KOKORO_VOICE_NAMES.map((name) => {
     const meta = kokoroNameMetadata(name)!;
