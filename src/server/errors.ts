@@ -114,4 +114,12 @@ export const errors = {
     new ApiError(400, 'invalid_blend', `Invalid voice blend: ${detail}`, param),
   synthesisFailed: (detail: string) => new ApiError(500, 'synthesis_failed', `Synthesis failed: ${detail}`),
   internal: () => new ApiError(500, 'internal_error', 'Internal server error'),
+  // — names —
+  nameReserved: (name: string, param = 'name') =>
+    new ApiError(
+      409,
+      'voice_name_reserved',
+      `The name '${name}' is reserved: it is an OpenAI voice name or a configured alias, which always means the voice it maps to. Choose another name, or map the alias to your voice with --voice-aliases ${name.toLowerCase()}=<your voice>`,
+      param,
+    ),
 } as const;

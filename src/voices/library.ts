@@ -7,7 +7,7 @@ import { errors } from '../server/errors.js';
 import { CatalogError, contentHash, type StoredKind, type VoiceCatalog, type VoiceRow } from '../store/catalog.js';
 import { BlendError, blendVoices, formatBlendFormula, isBlendFormula, normaliseBlendList, parseBlendFormula, type BlendPart } from './blend.js';
 import { VoiceFormatError } from './formats/index.js';
-import { isValidVoiceName, nameKey } from './names.js';
+import { OPENAI_VOICE_NAMES, isValidVoiceName, nameKey } from './names.js';
 import { deserializeVoiceData, serializeVoiceData, voiceDataSize } from './serialize.js';
 import type { ResolvedVoice, Voice, VoiceKind, VoiceSource } from './voice.js';
 
@@ -35,8 +35,9 @@ export interface LibraryDeps {
   engines: readonly EngineInfo[];
   catalog: VoiceCatalog;
   /**
-   * Configured OpenAI voice names → builtin voices. Names not configured here go to the
-   * first engine (in the engines' order) that is available and has the voice installed.
+   * Configured aliases (OpenAI voice names or names of one's own) → voices, builtin or
+   * stored. OpenAI names not configured here go to the first engine (in the engines'
+   * order) that is available and has the voice installed.
    */
   aliases: Readonly<Record<string, string>>;
   /** The configured default voice; else the first available engine's. */
@@ -88,6 +89,8 @@ interface Builtin {
 export class VoiceLibrary {
   private readonly builtins = new Map<string, Builtin>();
   private readonly aliases: Map<string, string>;
+  /** Names that always mean another voice, so no stored voice may take them. */
+  private readonly reserved: Set<string>;
   private readonly clock: () => number;
   private readonly decoded: LRUCache<string, VoiceData>;
   private readonly voiceOfRow = new WeakMap<VoiceRow, Voice>();
@@ -98,6 +101,7 @@ export class VoiceLibrary {
       for (const builtin of engine.builtinVoices()) this.builtins.set(nameKey(builtin.name), builtinEntry(builtin, engine));
     }
     this.aliases = new Map(Object.entries(deps.aliases).map(([k, v]) => [nameKey(k), v]));
+    this.reserved = new Set([...OPENAI_VOICE_NAMES, ...this.aliases.keys()]);
     this.clock = deps.clock ?? Date.now;
     this.decoded = new LRUCache<string, VoiceData>({
       maxSize: deps.dataCacheBytes ?? 64 * 1024 * 1024,
@@ -140,7 +144,18 @@ export class VoiceLibrary {
     return voices;
   }
 
+  /**
+   * One voice by name. An alias (an OpenAI voice name, or one configured) answers with the
+   * voice it stands for now, under the alias's own name, and says so in `alias_of`.
+   */
   async get(name: string): Promise<Voice | undefined> {
+    const target = this.builtins.has(nameKey(name)) ? undefined : this.aliasTarget(name);
+    if (target === undefined) return this.getDirect(name);
+    const voice = await this.getDirect(target);
+    return voice && { ...voice, id: name, name, alias_of: voice.name };
+  }
+
+  private async getDirect(name: string): Promise<Voice | undefined> {
     const builtin = this.builtins.get(nameKey(name));
     if (builtin) return this.builtinVoice(builtin);
     const row = await this.deps.catalog.get(name, this.clock());
@@ -314,7 +329,13 @@ export class VoiceLibrary {
   // ——— internals ———
 
   private async resolveName(name: string, paramName: string, engine?: EngineId): Promise<ResolvedVoice> {
-    const builtin = this.builtins.get(nameKey(name)) ?? this.aliasTarget(name, engine);
+    const target = this.builtins.has(nameKey(name)) ? undefined : this.aliasTarget(name, engine);
+    return this.resolveDirect(target ?? name, paramName);
+  }
+
+  /** A builtin or stored voice by its own name (aliases already followed). */
+  private async resolveDirect(name: string, paramName: string): Promise<ResolvedVoice> {
+    const builtin = this.builtins.get(nameKey(name));
     if (builtin) {
       const { data, hash } = await this.builtinData(builtin, paramName);
       return { voice: this.builtinVoice(builtin), data, hash };
@@ -387,22 +408,23 @@ export class VoiceLibrary {
   }
 
   /**
-   * The builtin voice an OpenAI voice name stands for: the configured one; else, when the request
-   * named an engine as its model, that engine's; else the first engine's that can speak it now.
+   * The name of the voice an alias stands for: the configured one (builtin or stored); else,
+   * for an OpenAI voice name, the mapping of the engine the request named as its model; else
+   * the first engine's that can speak it now. Undefined when `name` is no alias.
    */
-  private aliasTarget(name: string, preferred?: EngineId): Builtin | undefined {
+  private aliasTarget(name: string, preferred?: EngineId): string | undefined {
     const key = nameKey(name);
     const configured = this.aliases.get(key);
-    if (configured !== undefined) return this.builtins.get(nameKey(configured));
+    if (configured !== undefined) return configured;
     const named = preferred === undefined ? undefined : this.deps.engines.find((e) => e.id === preferred)?.openAiAliases[key];
-    if (named !== undefined) return this.builtins.get(nameKey(named));
-    let fallback: Builtin | undefined;
+    if (named !== undefined && this.builtins.has(nameKey(named))) return named;
+    let fallback: string | undefined;
     for (const engine of this.deps.engines) {
       const target = engine.openAiAliases[key];
       const builtin = target === undefined ? undefined : this.builtins.get(nameKey(target));
       if (!builtin) continue;
-      if (engine.available() && builtin.source.installed()) return builtin;
-      fallback ??= builtin;
+      if (engine.available() && builtin.source.installed()) return builtin.voice.name;
+      fallback ??= builtin.voice.name;
     }
     return fallback;
   }
@@ -491,6 +513,7 @@ export class VoiceLibrary {
     if (!isValidVoiceName(name)) throw errors.invalidVoiceName(name, param);
     const builtin = this.builtins.get(nameKey(name));
     if (builtin) throw errors.nameTaken(name, 'builtin', param);
+    if (this.reserved.has(nameKey(name))) throw errors.nameReserved(name, param);
   }
 
   private refuseBuiltin(name: string, verb: string): void {

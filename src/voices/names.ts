@@ -9,3 +9,12 @@ export function isValidVoiceName(name: string): boolean {
 export function nameKey(name: string): string {
   return name.toLowerCase();
 }
+
+/**
+ * OpenAI's voice names. Each always means the voice it is mapped to (an engine's own
+ * mapping, or the server's --voice-aliases), so no stored voice may take one: a custom
+ * voice named `nova` would be accepted and then never spoken.
+ */
+export const OPENAI_VOICE_NAMES = [
+  'alloy', 'ash', 'ballad', 'cedar', 'coral', 'echo', 'fable', 'marin', 'nova', 'onyx', 'sage', 'shimmer', 'verse',
+] as const;

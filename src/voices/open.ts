@@ -5,6 +5,7 @@ import type { Logger } from '../logging.js';
 import type { VoiceCatalog } from '../store/catalog.js';
 import { SqliteCatalog } from '../store/sqlite.js';
 import { VoiceLibrary } from './library.js';
+import { OPENAI_VOICE_NAMES, isValidVoiceName, nameKey } from './names.js';
 
 /** Where the catalog lives inside the data directory. */
 export function catalogPath(dataDir: string): string {
@@ -31,14 +32,25 @@ export function openLibrary(
   return { library, catalog };
 }
 
-/** Configured OpenAI voice names (they win over the engines' own mapping); each must name a builtin voice. */
+/**
+ * Configured aliases (they win over the engines' own mapping of OpenAI names). An alias must be
+ * a valid voice name that no builtin voice has (a builtin is always itself); its target may be a
+ * builtin voice or a stored one (a custom voice to speak for `nova`, say), looked up per request.
+ */
 function configuredAliases(engines: readonly EngineInfo[], config: Config): Record<string, string> {
   const aliases: Record<string, string> = { ...config.voiceAliases };
-  const names = new Set(engines.flatMap((e) => e.builtinVoices().map((v) => v.name.toLowerCase())));
+  const builtins = new Set(engines.flatMap((e) => e.builtinVoices().map((v) => nameKey(v.name))));
   for (const [alias, target] of Object.entries(aliases)) {
-    if (!names.has(target.toLowerCase())) {
-      throw new ConfigError(`Invalid setting 'voiceAliases': '${alias}' maps to '${target}', which is not a builtin voice`);
-    }
+    const problem = !isValidVoiceName(alias)
+      ? `'${alias}' is not a valid voice name`
+      : builtins.has(nameKey(alias))
+        ? `'${alias}' is a builtin voice and always means itself`
+        : !isValidVoiceName(target)
+          ? `'${alias}' maps to '${target}', which is not a valid voice name`
+          : nameKey(target) in aliases || (OPENAI_VOICE_NAMES as readonly string[]).includes(nameKey(target))
+            ? `'${alias}' maps to '${target}', which is itself an alias; name the voice`
+            : null;
+    if (problem) throw new ConfigError(`Invalid setting 'voiceAliases': ${problem}`);
   }
   return aliases;
 }

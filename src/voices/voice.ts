@@ -17,6 +17,8 @@ export interface Voice {
   expires_at: string | null;
   session_id: string | null;
   available: boolean;
+  /** Only on an alias looked up by name (GET /v1/voices/alloy): the voice it stands for. */
+  alias_of?: string;
 }
 
 /** A voice ready to speak: its public record and the data its engine needs. */

@@ -81,4 +81,6 @@ export const ESPEAK_OPENAI_ALIASES: Readonly<Record<string, string>> = {
   sage: 'espeak-en-gb-female',
   shimmer: 'espeak-en-gb-female',
   verse: 'espeak-en-us-male',
+  marin: 'espeak-en-us-female',
+  cedar: 'espeak-en-us-male-2',
 };

@@ -48,6 +48,9 @@ export const KOKORO_OPENAI_ALIASES: Readonly<Record<string, string>> = {
   sage: 'af_sarah',
   shimmer: 'af_sky',
   verse: 'am_michael',
+  // OpenAI's newest two, its most natural: Kokoro's best-rated female and a warm male voice.
+  marin: 'af_heart',
+  cedar: 'am_fenrir',
 };
 
 /** Kokoro's most natural-sounding voice; the default whenever Kokoro is installed. */

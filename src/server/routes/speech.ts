@@ -13,7 +13,7 @@ const SpeechBody = Type.Object(
     input: Type.String({ description: 'Text to speak' }),
     voice: Type.Union([Type.String(), Type.Object({ id: Type.String() })], {
       description:
-        'A voice name, {"id": name}, a blend formula (af_bella(2)+af_sky(1)), or an OpenAI voice name (alloy, echo, …) mapped to a builtin voice: Kokoro’s once installed, else espeak’s',
+        'A voice name, {"id": name}, a blend formula (af_bella(2)+af_sky(1)), or an OpenAI voice name (alloy, ash, ballad, cedar, coral, echo, fable, marin, nova, onyx, sage, shimmer, verse) or configured alias, mapped to its voice (Kokoro’s once installed, else espeak’s)',
     }),
     model: Type.Optional(Type.String({ enum: [...MODEL_IDS], description: 'The voice decides the engine; an engine name (kokoro, espeak) maps OpenAI voice names to that engine’s voices' })),
     response_format: Type.Optional(Type.String({ enum: [...AUDIO_FORMATS], default: 'mp3' })),
