@@ -7,7 +7,7 @@ import { AUDIO_FORMATS, isAudioFormat, type AudioFormat } from './audio/formats.
 import { ConfigError, SETTINGS, kebab, loadConfig, type Config, type ConfigKey } from './config.js';
 import { createEngines, engineSettings } from './engines/index.js';
 import { InProcessRenderer } from './engines/renderer.js';
-import { ApiError } from './server/errors.js';
+import { LiteTtsError, errors } from './errors.js';
 import { SpeechService } from './speech/speech.js';
 import { openLibrary } from './voices/open.js';
 import { addModelCommands } from './cli/models.js';
@@ -93,7 +93,7 @@ export function buildCli(): Command {
     const renderer = new InProcessRenderer(engines);
     const speech = new SpeechService(renderer, { ...config, maxQueue: 0 });
     const pieces = speech.pieces(text);
-    if (pieces.length === 0) throw new ApiError(400, 'empty_input', 'Nothing to say: the text has nothing speakable');
+    if (pieces.length === 0) throw errors.emptyInput();
     const audio = Readable.from(speech.stream({ pieces, voice, speed: options.speed as number, format }, speech.admit()));
     const target = output === '-' ? process.stdout : createWriteStream(output || `speech.${format === 'opus' ? 'ogg' : format}`);
     await pipeline(audio, target);
@@ -123,7 +123,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   try {
     await buildCli().parseAsync(argv as string[]);
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof ApiError || error instanceof Error) {
+    if (error instanceof ConfigError || error instanceof LiteTtsError || error instanceof Error) {
       process.stderr.write(`litetts: ${error.message}\n`);
       process.exit(2);
     }

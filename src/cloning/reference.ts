@@ -1,6 +1,6 @@
 import { decodeToPcm } from '../audio/ffmpeg.js';
 import { int16ToFloat } from '../audio/pcm.js';
-import { ApiError } from '../server/errors.js';
+import { LiteTtsError } from '../errors.js';
 import { analyzeAudio, type AudioAnalysis } from './analysis.js';
 
 export interface ReferenceAnalysis extends AudioAnalysis {
@@ -10,13 +10,13 @@ export interface ReferenceAnalysis extends AudioAnalysis {
 
 /** Decodes uploaded reference audio (wav, mp3, flac, ogg/opus, webm, m4a, …) and analyses it. */
 export async function analyzeReference(bytes: Uint8Array): Promise<ReferenceAnalysis> {
-  if (bytes.length === 0) throw new ApiError(400, 'empty_audio', "'audio_file' is empty", 'audio_file');
+  if (bytes.length === 0) throw new LiteTtsError('invalid', 'empty_audio', "'audio_file' is empty", 'audio_file');
   let decoded;
   try {
     decoded = await decodeToPcm(bytes);
   } catch (error) {
     const detail = (error as Error).message.split('\n').find((l) => /invalid|unknown|not supported|could not/i.test(l)) ?? 'not audio';
-    throw new ApiError(415, 'unsupported_audio', `Cannot decode 'audio_file' as audio: ${detail.trim()}`, 'audio_file');
+    throw new LiteTtsError('unsupported', 'unsupported_audio', `Cannot decode 'audio_file' as audio: ${detail.trim()}`, 'audio_file');
   }
   const analysis = analyzeAudio(int16ToFloat(decoded.pcm), decoded.sampleRate);
   return { ...analysis, codec: decoded.codec, channels: decoded.channels };

@@ -2,7 +2,8 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import { AUDIO_FORMATS } from '../audio/formats.js';
 import { MODEL_IDS } from '../engines/index.js';
 import type { Logger } from '../logging.js';
-import { ApiError, errors } from './errors.js';
+import { LiteTtsError } from '../errors.js';
+import { ApiError, errors, toApiError } from './errors.js';
 
 interface ValidationIssue {
   keyword: string;
@@ -12,14 +13,14 @@ interface ValidationIssue {
 }
 
 /** Params with their own, clearer message than the schema validator's. */
-const PARAM_ERRORS: Record<string, (value: unknown) => ApiError> = {
+const PARAM_ERRORS: Record<string, (value: unknown) => LiteTtsError> = {
   response_format: (v) => errors.invalidFormat(v, AUDIO_FORMATS),
   speed: (v) => errors.invalidSpeed(v),
   model: (v) => errors.invalidModel(v, MODEL_IDS),
 };
 
 /** Turns a schema-validation failure into the contract's 400, naming the parameter. */
-export function validationError(issues: readonly ValidationIssue[], body: unknown): ApiError {
+export function validationError(issues: readonly ValidationIssue[], body: unknown): LiteTtsError {
   const issue = issues[0];
   if (!issue) return errors.invalidParam('body', 'Invalid request');
   if (issue.keyword === 'required') return errors.missingParam(String(issue.params.missingProperty));
@@ -72,8 +73,8 @@ function frameworkError(error: FastifyError, bodyLimit: number): ApiError | null
 export function installErrorHandling(app: FastifyInstance, logger: Logger, bodyLimit: number): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     let apiError: ApiError | null;
-    if (error instanceof ApiError) apiError = error;
-    else if (error.validation) apiError = validationError(error.validation as ValidationIssue[], request.body);
+    if (error instanceof ApiError || error instanceof LiteTtsError) apiError = toApiError(error);
+    else if (error.validation) apiError = toApiError(validationError(error.validation as ValidationIssue[], request.body));
     else apiError = frameworkError(error, bodyLimit);
     if (!apiError) {
       logger.error({ err: error, url: request.url, method: request.method }, 'unhandled error');

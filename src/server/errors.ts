@@ -1,11 +1,15 @@
+import { LiteTtsError, errors as domainErrors, type ErrorKind } from '../errors.js';
+
 /**
- * The one catalogue of errors the API can answer with. Every error has a stable
- * code, an HTTP status and an OpenAI-style type; routes and services throw
- * `ApiError`s made here and the error handler shapes them per the contract.
+ * The HTTP side of the one catalogue of errors. Domain code throws LiteTtsErrors (src/errors.ts)
+ * with a kind; this file maps each kind to a status and an OpenAI-style type, once. Errors born
+ * in the HTTP layer itself (auth, bodies, routes) are ApiErrors made here. The error handler
+ * shapes both per the contract.
  */
 export type ErrorType =
   | 'invalid_request_error'
   | 'authentication_error'
+  | 'permission_error'
   | 'not_found_error'
   | 'conflict_error'
   | 'rate_limit_error'
@@ -13,7 +17,7 @@ export type ErrorType =
   | 'engine_unavailable_error';
 
 export interface ErrorBody {
-  error: { message: string; type: ErrorType; param: string | null; code: string };
+  error: { message: string; type: ErrorType; param: string | null; code: string; [detail: string]: unknown };
 }
 
 export class ApiError extends Error {
@@ -25,18 +29,20 @@ export class ApiError extends Error {
     readonly type: ErrorType = typeForStatus(status),
     /** Seconds, sent as Retry-After on 429/503. */
     readonly retryAfter?: number,
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
     this.name = 'ApiError';
   }
 
   toBody(): ErrorBody {
-    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
+    return { error: { message: this.message, type: this.type, param: this.param, code: this.code, ...this.details } };
   }
 }
 
 function typeForStatus(status: number): ErrorType {
   if (status === 401) return 'authentication_error';
+  if (status === 403) return 'permission_error';
   if (status === 404) return 'not_found_error';
   if (status === 409) return 'conflict_error';
   if (status === 429) return 'rate_limit_error';
@@ -44,40 +50,36 @@ function typeForStatus(status: number): ErrorType {
   return 'invalid_request_error';
 }
 
+/** Each kind of domain error, as HTTP says it. */
+export const KIND_STATUS: Readonly<Record<ErrorKind, { status: number; type?: ErrorType }>> = {
+  invalid: { status: 400 },
+  not_found: { status: 404 },
+  conflict: { status: 409 },
+  too_large: { status: 413 },
+  unsupported: { status: 415 },
+  unusable: { status: 422 },
+  busy: { status: 503 },
+  unavailable: { status: 503, type: 'engine_unavailable_error' },
+  failed: { status: 500 },
+};
+
+/** A domain error as the API answers it. */
+export function toApiError(error: LiteTtsError | ApiError): ApiError {
+  if (error instanceof ApiError) return error;
+  const { status, type } = KIND_STATUS[error.kind];
+  return new ApiError(status, error.code, error.message, error.param, type ?? typeForStatus(status), error.retryAfter, error.details);
+}
+
+/** The status a domain or HTTP error is answered with (for tests and the CLI's messages). */
+export function statusOf(error: unknown): number | undefined {
+  if (error instanceof ApiError) return error.status;
+  if (error instanceof LiteTtsError) return KIND_STATUS[error.kind].status;
+  return undefined;
+}
+
 export const errors = {
+  ...domainErrors,
   invalidJson: (detail: string) => new ApiError(400, 'invalid_json', `Request body is not valid JSON: ${detail}`),
-  invalidParam: (param: string, message: string, code = 'invalid_parameter') => new ApiError(400, code, message, param),
-  missingParam: (param: string) => new ApiError(400, 'missing_parameter', `Missing required parameter '${param}'`, param),
-  emptyInput: () => new ApiError(400, 'empty_input', "'input' must contain something to speak", 'input'),
-  inputTooLong: (length: number, max: number) =>
-    new ApiError(400, 'input_too_long', `'input' is ${length} characters long; the maximum is ${max}`, 'input'),
-  invalidSpeed: (value: unknown) =>
-    new ApiError(400, 'invalid_speed', `'speed' must be a number from 0.25 to 4.0, got ${JSON.stringify(value)}`, 'speed'),
-  invalidFormat: (value: unknown, allowed: readonly string[]) =>
-    new ApiError(
-      400,
-      'invalid_response_format',
-      `Unsupported response_format ${JSON.stringify(value)}; use one of ${allowed.join(', ')}`,
-      'response_format',
-    ),
-  invalidModel: (value: unknown, allowed: readonly string[]) =>
-    new ApiError(400, 'invalid_model', `Unknown model ${JSON.stringify(value)}; use one of ${allowed.join(', ')}`, 'model'),
-  invalidVoiceName: (name: string, param = 'name') =>
-    new ApiError(
-      400,
-      'invalid_voice_name',
-      `Invalid voice name ${JSON.stringify(name)}: use 1-64 characters of A-Z a-z 0-9 _ -, starting with a letter or digit`,
-      param,
-    ),
-  voiceNotFound: (name: string, param = 'voice') =>
-    new ApiError(404, 'voice_not_found', `Voice '${name}' does not exist`, param),
-  nameTaken: (name: string, kind: string, param = 'name') =>
-    new ApiError(409, 'voice_name_taken', `The name '${name}' is already taken by a ${kind} voice (names compare case-insensitively)`, param),
-  builtinReadOnly: (name: string, verb: string) =>
-    new ApiError(409, 'builtin_voice', `'${name}' is a builtin voice and cannot be ${verb}`, 'name'),
-  wrongKind: (message: string) => new ApiError(409, 'wrong_voice_kind', message, 'name'),
-  sessionMismatch: (message: string) => new ApiError(404, 'session_mismatch', message, 'session_id'),
-  invalidVoiceFile: (detail: string) => new ApiError(400, 'invalid_voice_file', `Cannot import voice file: ${detail}`, 'file'),
   routeNotFound: (method: string, url: string) =>
     new ApiError(404, 'not_found', `No route for ${method} ${url}`),
   unauthorized: () =>
@@ -86,40 +88,5 @@ export const errors = {
     new ApiError(413, 'payload_too_large', `Request body exceeds the limit of ${limit} bytes`),
   unsupportedMediaType: (type: string) =>
     new ApiError(415, 'unsupported_media_type', `Unsupported Content-Type '${type}'`),
-  busy: (retryAfter: number) =>
-    new ApiError(503, 'server_busy', 'The server is busy; retry shortly', null, 'server_error', retryAfter),
-  engineUnavailable: (engine: string, howToInstall: string) =>
-    new ApiError(503, 'engine_unavailable', `The ${engine} engine is not installed here. ${howToInstall}`, null, 'engine_unavailable_error', 60),
-  engineLoadFailed: (engine: string, detail: string) =>
-    new ApiError(
-      503,
-      'engine_unavailable',
-      `The ${engine} engine could not load (${detail}). Reinstall its files with \`litetts models pull\`.`,
-      null,
-      'engine_unavailable_error',
-      60,
-    ),
-  voiceNotInstalled: (name: string, reason: string, howToInstall: string, param = 'voice') =>
-    new ApiError(
-      503,
-      'voice_not_installed',
-      `Voice '${name}' is not installed here: ${reason}. ${howToInstall}`,
-      param,
-      'engine_unavailable_error',
-      60,
-    ),
-  mixedEngines: (param = 'voice') =>
-    new ApiError(400, 'mixed_engines', 'All voices of a blend must belong to one engine', param),
-  invalidBlend: (detail: string, param = 'voice') =>
-    new ApiError(400, 'invalid_blend', `Invalid voice blend: ${detail}`, param),
-  synthesisFailed: (detail: string) => new ApiError(500, 'synthesis_failed', `Synthesis failed: ${detail}`),
   internal: () => new ApiError(500, 'internal_error', 'Internal server error'),
-  // — names —
-  nameReserved: (name: string, param = 'name') =>
-    new ApiError(
-      409,
-      'voice_name_reserved',
-      `The name '${name}' is reserved: it is an OpenAI voice name or a configured alias, which always means the voice it maps to. Choose another name, or map the alias to your voice with --voice-aliases ${name.toLowerCase()}=<your voice>`,
-      param,
-    ),
 } as const;

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Renderer, RenderTask } from '../engines/renderer.js';
-import { ApiError } from '../server/errors.js';
+import { LiteTtsError } from '../errors.js';
+import { statusOf } from '../server/errors.js';
 import type { ResolvedVoice } from '../voices/voice.js';
 import { SpeechService, type SpeechObserver } from './speech.js';
 
@@ -59,7 +60,7 @@ describe('SpeechService', () => {
     const observer: SpeechObserver = { rejected: () => rejected.push(1) };
     const service = new SpeechService(new FakeRenderer(), SETTINGS, observer);
     const admitted = [service.admit(), service.admit(), service.admit()];
-    assert.throws(() => service.admit(), (e: unknown) => e instanceof ApiError && e.status === 503 && e.retryAfter === 1);
+    assert.throws(() => service.admit(), (e: unknown) => e instanceof LiteTtsError && statusOf(e) === 503 && e.retryAfter === 1);
     assert.equal(rejected.length, 1);
     admitted[0]!.release();
     admitted[0]!.release(); // idempotent

@@ -6,7 +6,7 @@ import { OUTPUT_SAMPLE_RATE } from '../audio/pcm.js';
 import type { Config } from '../config.js';
 import { parseEngineLoadError } from '../engines/index.js';
 import type { Renderer } from '../engines/renderer.js';
-import { errors } from '../server/errors.js';
+import { errors } from '../errors.js';
 import { normalizeText } from '../text/normalize.js';
 import { splitSentences } from '../text/sentences.js';
 import type { ResolvedVoice } from '../voices/voice.js';

@@ -6,14 +6,15 @@ import { after, beforeEach, describe, test } from 'node:test';
 import { ConfigError, loadConfig } from '../config.js';
 import { espeakInfo } from '../engines/espeak/index.js';
 import { kokoroInfo } from '../engines/kokoro/index.js';
-import { ApiError } from '../server/errors.js';
+import { LiteTtsError } from '../errors.js';
+import { statusOf } from '../server/errors.js';
 import { SqliteCatalog } from '../store/sqlite.js';
 import { VoiceLibrary } from './library.js';
 import { OPENAI_VOICE_NAMES } from './names.js';
 import { openLibrary } from './open.js';
 
 const espeakVoice = { engine: 'espeak' as const, base: 'en-us', variant: null, pitch: 40, range: 50, rate: 175, volume: 100 };
-const code = (error: unknown) => (error instanceof ApiError ? `${error.status} ${error.code}` : String(error));
+const code = (error: unknown) => (error instanceof LiteTtsError ? `${statusOf(error)} ${error.code}` : String(error));
 
 /** One meaning per name: an alias always means the voice it maps to, so no stored voice may take it. */
 describe('aliases and reserved names', () => {

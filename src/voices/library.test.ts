@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { after, beforeEach, describe, test } from 'node:test';
 import { espeakInfo } from '../engines/espeak/index.js';
 import { kokoroInfo } from '../engines/kokoro/index.js';
-import { ApiError } from '../server/errors.js';
+import { LiteTtsError } from '../errors.js';
+import { statusOf } from '../server/errors.js';
 import { SqliteCatalog } from '../store/sqlite.js';
 import { sampleTensor } from '../test-support/fixtures.js';
 import { toBin } from './formats/index.js';
@@ -27,7 +28,7 @@ describe('VoiceLibrary with Kokoro installed or not', () => {
     writeFileSync(join(modelDir, 'voices', `${name}.bin`), toBin(sampleTensor(seed)));
     kokoro.install.refresh();
   };
-  const code = (error: unknown) => (error instanceof ApiError ? `${error.status} ${error.code}` : String(error));
+  const code = (error: unknown) => (error instanceof LiteTtsError ? `${statusOf(error)} ${error.code}` : String(error));
 
   beforeEach(() => {
     const dir = mkdtempSync(join(tmpdir(), 'litetts-library-'));

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EngineId, EngineInfo, VoiceData } from '../engines/index.js';
 import type { Logger } from '../logging.js';
-import { errors } from '../server/errors.js';
+import { errors } from '../errors.js';
 import { CatalogError, type StoredKind, type VoiceCatalog, type VoiceRow } from '../store/catalog.js';
 import { formatBlendFormula, normaliseBlendList, parseBlendFormula, type BlendPart } from './blend.js';
 import { isValidVoiceName, nameKey } from './names.js';

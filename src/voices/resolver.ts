@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { LRUCache } from 'lru-cache';
 import type { BuiltinVoice, EngineId, EngineInfo, VoiceData } from '../engines/index.js';
-import { errors } from '../server/errors.js';
+import { errors } from '../errors.js';
 import { contentHash, type VoiceCatalog } from '../store/catalog.js';
 import { BlendError, blendVoices, formatBlendFormula, isBlendFormula, parseBlendFormula, type BlendPart } from './blend.js';
 import { VoiceFormatError } from './formats/index.js';

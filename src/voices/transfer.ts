@@ -1,4 +1,4 @@
-import { errors } from '../server/errors.js';
+import { errors } from '../errors.js';
 import { VoiceFormatError, importVoiceFile, toBin, toEspeakJson, writeNpz } from './formats/index.js';
 import type { VoiceLibrary } from './library.js';
 import { kokoroNameMetadata } from '../engines/kokoro/voices.js';
