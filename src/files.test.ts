@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { LockHeldError, withLockFile, writeFileAtomic } from './files.js';
+import { fileSize, LockHeldError, sha256File, withLockFile, writeFileAtomic } from './files.js';
 
 const root = mkdtempSync(join(tmpdir(), 'litetts-files-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -61,5 +62,19 @@ describe('withLockFile', () => {
     assert.equal(await withLockFile(lock, async () => 'taken over'), 'taken over', 'dead owner');
     await writeFile(lock, '');
     assert.equal(await withLockFile(lock, async () => 'empty'), 'empty', 'a lock without an owner');
+  });
+});
+
+describe('fileSize and sha256File', () => {
+  const dir = folder('hash');
+
+  test('the size (0 for a missing file) and the SHA-256 of what is on disk', async () => {
+    const path = join(dir, 'data.bin');
+    assert.equal(await fileSize(path), 0, 'a missing file has no bytes');
+    const data = Buffer.alloc(200_000, 3);
+    await writeFile(path, data);
+    assert.equal(await fileSize(path), data.length, 'the file’s size');
+    assert.equal(await sha256File(path), createHash('sha256').update(data).digest('hex'), 'the hash of its contents');
+    await assert.rejects(fileSize(join(path, 'below')), /ENOTDIR/, 'other errors are not a missing file');
   });
 });

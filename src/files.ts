@@ -1,5 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { link, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes, type Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { link, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -87,4 +88,26 @@ function isAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** The size of `path` in bytes; 0 when there is no such file. */
+export async function fileSize(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw error;
+  }
+}
+
+/** Feeds the contents of `path` to `hash`, streamed: model files are hundreds of megabytes. */
+export async function hashFile(hash: Hash, path: string): Promise<void> {
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+}
+
+/** The SHA-256 of the contents of `path`, hex. */
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  await hashFile(hash, path);
+  return hash.digest('hex');
 }

@@ -1,7 +1,9 @@
-import { createProgressBar, pullModel, type DownloadProgress, type ProgressStream } from '../engines/kokoro/download.js';
-import type { KokoroInstall } from '../engines/kokoro/install.js';
-import type { KokoroCatalog } from '../engines/kokoro/model-files.js';
-import type { Logger } from '../logging.js';
+import type { Logger } from '../../logging.js';
+import type { DownloadProgress } from './http-download.js';
+import type { KokoroInstall } from './install.js';
+import type { KokoroCatalog } from './model-files.js';
+import { createProgressBar, type ProgressStream } from './progress.js';
+import { pullModel } from './pull.js';
 
 export interface AutoInstallOptions {
   install: KokoroInstall;

@@ -7,12 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
-import { KokoroInstall } from '../engines/kokoro/install.js';
-import { KOKORO_VOICE_SIZE, type KokoroCatalog } from '../engines/kokoro/model-files.js';
-import { sampleTensor } from '../test-support/fixtures.js';
-import { makeTinyKokoroModel } from '../test-support/tiny-kokoro.js';
-import { toBin } from '../voices/formats/index.js';
-import { autoInstallKokoro } from './model-install.js';
+import { sampleTensor } from '../../test-support/fixtures.js';
+import { makeTinyKokoroModel } from '../../test-support/tiny-kokoro.js';
+import { toBin } from '../../voices/formats/index.js';
+import { autoInstallKokoro } from './auto-install.js';
+import { KokoroInstall } from './install.js';
+import { KOKORO_VOICE_SIZE, type KokoroCatalog } from './model-files.js';
 
 /** A repository on a local port serving a tiny model and two voice packs. */
 describe('autoInstallKokoro', () => {
