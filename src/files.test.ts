@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { fileSize, LockHeldError, sha256File, withLockFile, writeFileAtomic } from './files.js';
+import { fileSize, sha256File, writeFileAtomic } from './files.js';
 
 const root = mkdtempSync(join(tmpdir(), 'litetts-files-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -29,39 +28,6 @@ describe('writeFileAtomic', () => {
     await mkdir(join(dir, 'folder', 'x'), { recursive: true });
     await assert.rejects(writeFileAtomic(join(dir, 'folder'), 'data'), /E[A-Z]+/, 'renaming onto a folder fails');
     assert.deepEqual((await readdir(dir)).sort(), ['file.bin', 'folder'], 'no temporary file is left');
-  });
-});
-
-describe('withLockFile', () => {
-  const dir = folder('lock');
-
-  test('holds the lock while the work runs, and only then; a second holder is refused meanwhile', async () => {
-    const lock = join(dir, 'a.lock');
-    let release!: () => void;
-    const first = withLockFile(lock, () => new Promise<string>((resolve) => (release = () => resolve('done'))));
-    await new Promise((r) => setTimeout(r, 20));
-    assert.equal(await readFile(lock, 'utf8'), String(process.pid), 'the lock names its owner');
-    await assert.rejects(withLockFile(lock, async () => 'second'), (e) => e instanceof LockHeldError && e.pid === process.pid, 'refused while held');
-    release();
-    assert.equal(await first, 'done', 'the work’s result');
-    assert.equal(existsSync(lock), false, 'released');
-    assert.equal(await withLockFile(lock, async () => 'again'), 'again', 'free again');
-    assert.deepEqual(await readdir(dir), [], 'no temporary files left');
-  });
-
-  test('a lock held by another live process is refused; one left by a dead process is taken over', async () => {
-    const lock = join(dir, 'b.lock');
-    const sleeper = spawn('sleep', ['30']);
-    try {
-      await writeFile(lock, String(sleeper.pid));
-      await assert.rejects(withLockFile(lock, async () => 1), (e) => e instanceof LockHeldError && e.pid === sleeper.pid, 'live owner');
-    } finally {
-      sleeper.kill();
-    }
-    await new Promise((r) => sleeper.once('exit', r));
-    assert.equal(await withLockFile(lock, async () => 'taken over'), 'taken over', 'dead owner');
-    await writeFile(lock, '');
-    assert.equal(await withLockFile(lock, async () => 'empty'), 'empty', 'a lock without an owner');
   });
 });
 

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { link, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -37,56 +37,6 @@ export async function syncDirectory(path: string): Promise<void> {
     }
   } catch {
     // best effort
-  }
-}
-
-/** Another live process (or this one) holds the lock file. */
-export class LockHeldError extends Error {
-  constructor(
-    readonly path: string,
-    readonly pid: number,
-  ) {
-    super(`${path} is held by ${pid === process.pid ? 'this process' : `process ${pid}`}`);
-    this.name = 'LockHeldError';
-  }
-}
-
-/**
- * Runs `fn` holding `path` as an exclusive lock file (it holds the owner's pid, and appears with
- * it in place: written beside, then hard-linked, which fails if the lock exists). A lock left by a
- * process that is gone is taken over; one held by a live process is a LockHeldError.
- */
-export async function withLockFile<T>(path: string, fn: () => Promise<T>): Promise<T> {
-  const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}`;
-  await writeFile(temp, String(process.pid));
-  try {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await link(temp, path);
-        break;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error;
-        const owner = Number.parseInt(await readFile(path, 'utf8').catch(() => ''), 10);
-        if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) throw new LockHeldError(path, owner);
-        await rm(path, { force: true }); // its owner is gone
-      }
-    }
-  } finally {
-    await rm(temp, { force: true });
-  }
-  try {
-    return await fn();
-  } finally {
-    await rm(path, { force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

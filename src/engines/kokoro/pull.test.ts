@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, rmdir, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
@@ -135,7 +135,7 @@ describe('pullModel and installedModels', () => {
     await requested;
     await assert.rejects(
       pullModel({ dir, variant: 'model_a.onnx', catalog, baseUrl }),
-      /another install into .* is running \(in this process\); wait for it to finish/,
+      /another install into .* is running \(in this process since [^)]+\); wait for it to finish/,
       'the second pull is refused',
     );
     await assert.rejects(installVoicePacks({ dir, source: dir }), /another install into .* is running/, 'a voice import is refused too');
@@ -144,6 +144,23 @@ describe('pullModel and installedModels', () => {
     assert.equal(existsSync(join(dir, '.install.lock')), false, 'the lock goes with the install');
     const again = await pullModel({ dir, variant: 'model_a.onnx', catalog, baseUrl });
     assert.equal(again.downloaded.length, 0, 'a later pull runs (and finds everything in place)');
+  });
+
+  test('a pull whose install lock is lost stops its download with a clear error', { timeout: 30_000 }, async () => {
+    const { catalog, baseUrl } = fakeRepository();
+    let open!: () => void;
+    server.behaviours.set('/repo/onnx/model_a.onnx', { kind: 'gate', until: new Promise<void>((resolve) => (open = resolve)) });
+    const requested = new Promise<void>((resolve) => (server.onRequest = () => resolve()));
+    const pull = pullModel({ dir, variant: 'model_a.onnx', catalog, baseUrl, lock: { staleMs: 2000 } });
+    await requested;
+    await rmdir(join(dir, '.install.lock')); // the lock is gone: another install could start now
+    try {
+      await assert.rejects(pull, { name: 'InstallLockError', code: 'install-lock-lost', message: /install lock on .* was lost/ }, 'the pull stopped');
+    } finally {
+      open();
+    }
+    assert.equal(existsSync(join(dir, 'model_a.onnx')), false, 'no model placed');
+    assert.equal(existsSync(join(dir, 'manifest.json')), false, 'no manifest written');
   });
 
   test('a subset of voices, then another variant: the manifest keeps what is still installed', async () => {

@@ -7,7 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fileSize, sha256File } from '../../files.js';
 import { downloadFile, type ProgressCallback } from './http-download.js';
-import { withModelDirLock } from './install-lock.js';
+import { withModelDirLock, type InstallLockOptions } from './install-lock.js';
 import { readManifest, writeManifest, type KokoroManifest, type ManifestFile } from './manifest.js';
 import { DEFAULT_VARIANT, KOKORO_CATALOG, fileUrl, voicePath, type KokoroCatalog } from './model-files.js';
 
@@ -25,6 +25,8 @@ export interface PullOptions {
   retryDelayMs?: number;
   /** What the repository holds; default KOKORO_CATALOG (tests inject their own). */
   catalog?: KokoroCatalog;
+  /** The install lock's stale window and how long to wait for another install; default: refuse at once. */
+  lock?: Omit<InstallLockOptions, 'signal'>;
 }
 
 export interface PullResult {
@@ -50,10 +52,12 @@ interface PullJob {
 /**
  * Installs a model variant as `<dir>/<file name>` and voice packs as `<dir>/voices/<name>.bin`,
  * skipping files already present and valid, then writes `<dir>/manifest.json` (last, atomically).
- * Entries of an earlier manifest whose files are still there are kept.
+ * Entries of an earlier manifest whose files are still there are kept. It holds the directory's
+ * install lock throughout: beside another install it is refused (or waits, as `lock.waitMs` says),
+ * and it stops if the lock is lost.
  */
 export async function pullModel(options: PullOptions): Promise<PullResult> {
-  const { dir, signal } = options;
+  const { dir } = options;
   const catalog = options.catalog ?? KOKORO_CATALOG;
   const variant = options.variant ?? DEFAULT_VARIANT;
   const model = catalog.variants[variant];
@@ -63,7 +67,9 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
   if (unknown.length > 0) throw new Error(`unknown Kokoro voice(s): ${unknown.join(', ')}`);
 
   await mkdir(dir, { recursive: true });
-  return withModelDirLock(dir, async () => {
+  const run = async (lockLost: AbortSignal): Promise<PullResult> => {
+    // Stop when the caller says so, and when the lock is lost: another install may be writing now.
+    const signal = options.signal ? AbortSignal.any([options.signal, lockLost]) : lockLost;
     const previous = await readManifest(dir).catch(() => null);
     const jobs: PullJob[] = [
       { kind: 'models', name: variant, remote: model.path, local: basename(model.path), size: model.size, sha256: model.sha256 },
@@ -88,7 +94,7 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
     const downloaded: string[] = [];
     const skipped: string[] = [];
     for (const job of jobs) {
-      signal?.throwIfAborted();
+      signal.throwIfAborted();
       const dest = join(dir, job.local);
       let sha256 = await validHash(dest, job.size, job.sha256);
       if (sha256 !== null) {
@@ -113,7 +119,8 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
     manifest.installedAt = new Date().toISOString();
     await writeManifest(dir, manifest);
     return { manifest, downloaded, skipped };
-  });
+  };
+  return withModelDirLock(dir, run, { ...options.lock, ...(options.signal && { signal: options.signal }) });
 }
 
 /** The SHA-256 of `path` if it exists with `size` bytes (and `sha256`, when given); else null. */
