@@ -1,5 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { link, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes, type Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -39,52 +40,24 @@ export async function syncDirectory(path: string): Promise<void> {
   }
 }
 
-/** Another live process (or this one) holds the lock file. */
-export class LockHeldError extends Error {
-  constructor(
-    readonly path: string,
-    readonly pid: number,
-  ) {
-    super(`${path} is held by ${pid === process.pid ? 'this process' : `process ${pid}`}`);
-    this.name = 'LockHeldError';
-  }
-}
-
-/**
- * Runs `fn` holding `path` as an exclusive lock file (it holds the owner's pid, and appears with
- * it in place: written beside, then hard-linked, which fails if the lock exists). A lock left by a
- * process that is gone is taken over; one held by a live process is a LockHeldError.
- */
-export async function withLockFile<T>(path: string, fn: () => Promise<T>): Promise<T> {
-  const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}`;
-  await writeFile(temp, String(process.pid));
+/** The size of `path` in bytes; 0 when there is no such file. */
+export async function fileSize(path: string): Promise<number> {
   try {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await link(temp, path);
-        break;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error;
-        const owner = Number.parseInt(await readFile(path, 'utf8').catch(() => ''), 10);
-        if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) throw new LockHeldError(path, owner);
-        await rm(path, { force: true }); // its owner is gone
-      }
-    }
-  } finally {
-    await rm(temp, { force: true });
-  }
-  try {
-    return await fn();
-  } finally {
-    await rm(path, { force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
+    return (await stat(path)).size;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw error;
   }
+}
+
+/** Feeds the contents of `path` to `hash`, streamed: model files are hundreds of megabytes. */
+export async function hashFile(hash: Hash, path: string): Promise<void> {
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+}
+
+/** The SHA-256 of the contents of `path`, hex. */
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  await hashFile(hash, path);
+  return hash.digest('hex');
 }

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import type { Config } from '../config.js';
-import { createProgressBar, installedModels, pullModel } from '../engines/kokoro/download.js';
+import { installedModels } from '../engines/kokoro/installed.js';
 import { KOKORO_VARIANTS } from '../engines/kokoro/model-files.js';
+import { createProgressBar } from '../engines/kokoro/progress.js';
+import { pullModel } from '../engines/kokoro/pull.js';
 import { installVoicePacks } from '../voices/packs.js';
 
 type ConfigReader = (options: Record<string, unknown>) => Config;

@@ -8,7 +8,7 @@ import type { VoiceLibrary } from '../voices/library.js';
 import { openLibrary } from '../voices/open.js';
 import { buildApp } from './app.js';
 import { Metrics } from './metrics.js';
-import { autoInstallKokoro } from './model-install.js';
+import { autoInstallKokoro } from '../engines/kokoro/auto-install.js';
 
 export interface RunningServer {
   app: FastifyInstance;

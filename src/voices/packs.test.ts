@@ -5,7 +5,8 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { installedModels, readManifest, type KokoroManifest } from '../engines/kokoro/download.js';
+import { installedModels } from '../engines/kokoro/installed.js';
+import { readManifest, type KokoroManifest } from '../engines/kokoro/manifest.js';
 import { KOKORO_VOICE_NAMES, KOKORO_VOICE_SIZE } from '../engines/kokoro/model-files.js';
 import { KOKORO_PACKS_DIR, sampleTensor } from '../test-support/fixtures.js';
 import { toBin, writeNpy, writeNpz } from './formats/index.js';

@@ -1,7 +1,10 @@
-import { createProgressBar, pullModel, type DownloadProgress, type ProgressStream } from '../engines/kokoro/download.js';
-import type { KokoroInstall } from '../engines/kokoro/install.js';
-import type { KokoroCatalog } from '../engines/kokoro/model-files.js';
-import type { Logger } from '../logging.js';
+import type { Logger } from '../../logging.js';
+import type { DownloadProgress } from './http-download.js';
+import { INSTALL_LOCK_STALE_MS } from './install-lock.js';
+import type { KokoroInstall } from './install.js';
+import type { KokoroCatalog } from './model-files.js';
+import { createProgressBar, type ProgressStream } from './progress.js';
+import { pullModel } from './pull.js';
 
 export interface AutoInstallOptions {
   install: KokoroInstall;
@@ -14,6 +17,8 @@ export interface AutoInstallOptions {
   terminal?: ProgressStream;
   retries?: number;
   retryDelayMs?: number;
+  /** The install lock's stale window in ms; default INSTALL_LOCK_STALE_MS (tests shorten it). */
+  lockStaleMs?: number;
 }
 
 /**
@@ -26,6 +31,7 @@ export async function autoInstallKokoro(options: AutoInstallOptions): Promise<bo
   const { install, logger } = options;
   if (install.modelInstalled() && install.installedVoices().size > 0) return false;
   const started = performance.now();
+  const lockStaleMs = options.lockStaleMs ?? INSTALL_LOCK_STALE_MS;
   const log = progressLog(logger);
   const bar = options.terminal?.isTTY ? createProgressBar(options.terminal) : null;
   install.downloading = { file: install.variant, received: 0, total: null };
@@ -47,6 +53,10 @@ export async function autoInstallKokoro(options: AutoInstallOptions): Promise<bo
       ...(options.catalog && { catalog: options.catalog }),
       ...(options.retries !== undefined && { retries: options.retries }),
       ...(options.retryDelayMs !== undefined && { retryDelayMs: options.retryDelayMs }),
+      // A server restarted right after being killed mid-download (a container's restart policy)
+      // finds its own former lock, not yet stale: waiting out one window takes it over. A live
+      // holder (a `models pull` beside it) keeps its lock fresh, and the wait ends in a refusal.
+      lock: { staleMs: lockStaleMs, waitMs: lockStaleMs + 1000 },
     });
     install.refresh();
     logger.info(

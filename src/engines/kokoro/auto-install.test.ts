@@ -1,18 +1,20 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdir, utimes, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pino } from 'pino';
-import { KokoroInstall } from '../engines/kokoro/install.js';
-import { KOKORO_VOICE_SIZE, type KokoroCatalog } from '../engines/kokoro/model-files.js';
-import { sampleTensor } from '../test-support/fixtures.js';
-import { makeTinyKokoroModel } from '../test-support/tiny-kokoro.js';
-import { toBin } from '../voices/formats/index.js';
-import { autoInstallKokoro } from './model-install.js';
+import { sampleTensor } from '../../test-support/fixtures.js';
+import { makeTinyKokoroModel } from '../../test-support/tiny-kokoro.js';
+import { toBin } from '../../voices/formats/index.js';
+import { autoInstallKokoro } from './auto-install.js';
+import { withModelDirLock } from './install-lock.js';
+import { KokoroInstall } from './install.js';
+import { KOKORO_VOICE_SIZE, type KokoroCatalog } from './model-files.js';
 
 /** A repository on a local port serving a tiny model and two voice packs. */
 describe('autoInstallKokoro', () => {
@@ -96,6 +98,39 @@ describe('autoInstallKokoro', () => {
     const wrong: KokoroCatalog = { ...catalog, variants: { 'model_quantized.onnx': { ...catalog.variants['model_quantized.onnx']!, sha256: '0'.repeat(64) } } };
     assert.equal(await autoInstallKokoro({ install, baseUrl, logger, catalog: wrong, retries: 0, retryDelayMs: 1 }), false, 'hash mismatch refused');
     assert.equal(install.modelInstalled(), false, 'no model after a hash mismatch');
+  });
+
+  test('restarted right after a kill, with the same pid (PID 1 in a container): the old lock is waited out and taken over', async () => {
+    const dir = tempDir();
+    // What the killed run left: its lock folder, last refreshed a moment ago, and a note naming this pid.
+    await mkdir(join(dir, '.install.lock'));
+    await writeFile(join(dir, '.install.owner'), JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() }));
+    const refreshed = new Date(Date.now() - 1000);
+    await utimes(join(dir, '.install.lock'), refreshed, refreshed);
+    const install = new KokoroInstall(dir, 'model_quantized.onnx');
+    const started = performance.now();
+    assert.equal(await autoInstallKokoro({ install, baseUrl, logger, catalog, lockStaleMs: 2000 }), true, 'installed');
+    assert.ok(performance.now() - started >= 500, 'only once the old lock had gone stale');
+    assert.equal(install.modelInstalled(), true, 'the model is in place');
+  });
+
+  test('beside a live install (a `models pull`), it gives up after one stale window and says why', { timeout: 30_000 }, async () => {
+    const dir = tempDir();
+    let finish!: () => void;
+    const holder = withModelDirLock(dir, () => new Promise<void>((resolve) => (finish = resolve)), { staleMs: 2000 });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const install = new KokoroInstall(dir, 'model_quantized.onnx');
+    lines.length = 0;
+    const before = requests.length;
+    try {
+      assert.equal(await autoInstallKokoro({ install, baseUrl, logger, catalog, lockStaleMs: 2000 }), false, 'not installed');
+    } finally {
+      finish();
+      await holder;
+    }
+    const failed = lines.find((l) => l.event === 'model.download.failed');
+    assert.match(String(failed?.msg), /another install into .* is running \(in this process since/, `the log says who holds the lock: ${String(failed?.msg)}`);
+    assert.equal(requests.length, before, 'nothing was downloaded beside the other install');
   });
 
   test('an abort (server shutting down) stops quietly', async () => {

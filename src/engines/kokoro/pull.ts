@@ -1,0 +1,139 @@
+/**
+ * `litetts models pull` and the server's background install: a model variant and voice packs into
+ * a model directory, each file downloaded only when it is not already there and valid, then the
+ * manifest. One install at a time holds the directory (install-lock.ts).
+ */
+import { mkdir } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { fileSize, sha256File } from '../../files.js';
+import { downloadFile, type ProgressCallback } from './http-download.js';
+import { withModelDirLock, type InstallLockOptions } from './install-lock.js';
+import { readManifest, writeManifest, type KokoroManifest, type ManifestFile } from './manifest.js';
+import { DEFAULT_VARIANT, KOKORO_CATALOG, fileUrl, voicePath, type KokoroCatalog } from './model-files.js';
+
+export interface PullOptions {
+  dir: string;
+  /** A key of the catalog's variants; default DEFAULT_VARIANT. */
+  variant?: string;
+  /** Default 'all'. */
+  voices?: 'all' | readonly string[];
+  /** Where the repository's files are; default Hugging Face. */
+  baseUrl?: string;
+  onProgress?: ProgressCallback;
+  signal?: AbortSignal;
+  retries?: number;
+  retryDelayMs?: number;
+  /** What the repository holds; default KOKORO_CATALOG (tests inject their own). */
+  catalog?: KokoroCatalog;
+  /** The install lock's stale window and how long to wait for another install; default: refuse at once. */
+  lock?: Omit<InstallLockOptions, 'signal'>;
+}
+
+export interface PullResult {
+  manifest: KokoroManifest;
+  /** Relative paths fetched this time. */
+  downloaded: string[];
+  /** Relative paths already present and valid. */
+  skipped: string[];
+}
+
+interface PullJob {
+  kind: 'models' | 'voices';
+  name: string;
+  /** Path in the repository. */
+  remote: string;
+  /** Path in the directory. */
+  local: string;
+  size: number;
+  /** Published hash, else the one a previous install recorded, else unknown. */
+  sha256: string | undefined;
+}
+
+/**
+ * Installs a model variant as `<dir>/<file name>` and voice packs as `<dir>/voices/<name>.bin`,
+ * skipping files already present and valid, then writes `<dir>/manifest.json` (last, atomically).
+ * Entries of an earlier manifest whose files are still there are kept. It holds the directory's
+ * install lock throughout: beside another install it is refused (or waits, as `lock.waitMs` says),
+ * and it stops if the lock is lost.
+ */
+export async function pullModel(options: PullOptions): Promise<PullResult> {
+  const { dir } = options;
+  const catalog = options.catalog ?? KOKORO_CATALOG;
+  const variant = options.variant ?? DEFAULT_VARIANT;
+  const model = catalog.variants[variant];
+  if (!model) throw new Error(`unknown Kokoro model variant "${variant}"; known: ${Object.keys(catalog.variants).join(', ')}`);
+  const voices = options.voices === undefined || options.voices === 'all' ? catalog.voiceNames : [...new Set(options.voices)];
+  const unknown = voices.filter((v) => !catalog.voiceNames.includes(v));
+  if (unknown.length > 0) throw new Error(`unknown Kokoro voice(s): ${unknown.join(', ')}`);
+
+  await mkdir(dir, { recursive: true });
+  const run = async (lockLost: AbortSignal): Promise<PullResult> => {
+    // Stop when the caller says so, and when the lock is lost: another install may be writing now.
+    const signal = options.signal ? AbortSignal.any([options.signal, lockLost]) : lockLost;
+    const previous = await readManifest(dir).catch(() => null);
+    const jobs: PullJob[] = [
+      { kind: 'models', name: variant, remote: model.path, local: basename(model.path), size: model.size, sha256: model.sha256 },
+      ...voices.map((name): PullJob => ({
+        kind: 'voices',
+        name,
+        remote: voicePath(name),
+        local: voicePath(name),
+        size: catalog.voiceSize,
+        sha256: previous?.voices[name]?.sha256,
+      })),
+    ];
+
+    const manifest: KokoroManifest = {
+      version: 1,
+      repository: catalog.repository,
+      variant,
+      models: await stillPresent(dir, previous?.models),
+      voices: await stillPresent(dir, previous?.voices),
+      installedAt: '',
+    };
+    const downloaded: string[] = [];
+    const skipped: string[] = [];
+    for (const job of jobs) {
+      signal.throwIfAborted();
+      const dest = join(dir, job.local);
+      let sha256 = await validHash(dest, job.size, job.sha256);
+      if (sha256 !== null) {
+        skipped.push(job.local);
+      } else {
+        const result = await downloadFile({
+          url: fileUrl(options.baseUrl, job.remote),
+          dest,
+          size: job.size,
+          sha256: job.kind === 'models' ? job.sha256 : undefined,
+          label: job.local,
+          onProgress: options.onProgress,
+          signal,
+          retries: options.retries,
+          retryDelayMs: options.retryDelayMs,
+        });
+        sha256 = result.sha256;
+        downloaded.push(job.local);
+      }
+      manifest[job.kind][job.name] = { path: job.local, size: job.size, sha256 };
+    }
+    manifest.installedAt = new Date().toISOString();
+    await writeManifest(dir, manifest);
+    return { manifest, downloaded, skipped };
+  };
+  return withModelDirLock(dir, run, { ...options.lock, ...(options.signal && { signal: options.signal }) });
+}
+
+/** The SHA-256 of `path` if it exists with `size` bytes (and `sha256`, when given); else null. */
+async function validHash(path: string, size: number, sha256: string | undefined): Promise<string | null> {
+  if ((await fileSize(path)) !== size) return null;
+  const actual = await sha256File(path);
+  return sha256 === undefined || actual === sha256 ? actual : null;
+}
+
+async function stillPresent(dir: string, entries: Record<string, ManifestFile> | undefined): Promise<Record<string, ManifestFile>> {
+  const kept: Record<string, ManifestFile> = {};
+  for (const [name, entry] of Object.entries(entries ?? {})) {
+    if ((await fileSize(join(dir, entry.path))) === entry.size) kept[name] = entry;
+  }
+  return kept;
+}
