@@ -16,6 +16,7 @@ import { healthRoutes } from './routes/health.js';
 import { modelRoutes } from './routes/models.js';
 import { speechRoutes } from './routes/speech.js';
 import { voiceRoutes } from './routes/voices.js';
+import type { Uploads } from './uploads/index.js';
 
 export interface AppDeps {
   config: Config;
@@ -24,6 +25,7 @@ export interface AppDeps {
   library: VoiceLibrary;
   speech: SpeechService;
   metrics: Metrics;
+  uploads: Uploads;
 }
 
 const BODY_LIMIT = 1024 * 1024;
@@ -68,8 +70,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(multipart, { limits: { fileSize: deps.config.maxUploadMb * 1024 * 1024 } });
 
   speechRoutes(app, { library: deps.library, speech: deps.speech, maxInputChars: deps.config.maxInputChars });
-  voiceRoutes(app, deps.library, deps.config.maxUploadMb * 1024 * 1024);
-  analyzeRoutes(app, deps.config.maxUploadMb * 1024 * 1024);
+  voiceRoutes(app, deps.library, deps.uploads, deps.config.maxUploadMb * 1024 * 1024);
+  analyzeRoutes(app, deps.uploads, deps.config.maxUploadMb * 1024 * 1024);
   modelRoutes(app, deps.engines);
   healthRoutes(app, { engines: deps.engines, library: deps.library, metrics: deps.metrics });
   await dashboardRoutes(app);

@@ -89,4 +89,15 @@ export const errors = {
   unsupportedMediaType: (type: string) =>
     new ApiError(415, 'unsupported_media_type', `Unsupported Content-Type '${type}'`),
   internal: () => new ApiError(500, 'internal_error', 'Internal server error'),
+  // Uploads: reading multipart bodies and the bounded work done on uploaded files.
+  tooManyFiles: (field: string, expected: string) =>
+    new ApiError(400, 'too_many_files', `Only one file may be sent, as '${expected}'; the file in '${field}' is one too many`, field),
+  requestAborted: () => new ApiError(400, 'request_aborted', 'The client closed the connection before the request was answered'),
+  uploadTimeout: (param: string, seconds: number) =>
+    new ApiError(422, 'upload_timeout', `The file took too long to process (more than ${seconds} s) and was given up`, param),
+  uploadTooComplex: (param: string) =>
+    new ApiError(413, 'upload_too_complex', 'The file is too large to process: reading it needs more memory than one upload may use', param),
+  unsupportedAudio: (param: string, detail: string) =>
+    new ApiError(415, 'unsupported_audio', `Cannot decode '${param}' as audio: ${detail}`, param),
+  emptyAudio: (param: string) => new ApiError(400, 'empty_audio', `'${param}' is empty`, param),
 } as const;

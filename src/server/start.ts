@@ -9,6 +9,7 @@ import { openLibrary } from '../voices/open.js';
 import { buildApp } from './app.js';
 import { Metrics } from './metrics.js';
 import { autoInstallKokoro } from '../engines/kokoro/auto-install.js';
+import { Uploads } from './uploads/index.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -26,7 +27,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const renderer: Renderer = new WorkerPoolRenderer(config.workers, { engines: settings, log: { logLevel: config.logLevel, logDir: config.logDir } });
   const metrics = new Metrics(engines);
   const speech = new SpeechService(renderer, config, metrics);
-  const app = await buildApp({ config, logger, engines, library, speech, metrics });
+  const uploads = await Uploads.open(config, (error) => logger.error({ err: error }, 'upload thread failed'));
+  const app = await buildApp({ config, logger, engines, library, speech, metrics, uploads });
 
   // One sweeper per process; expired voices are invisible before it runs, it only reclaims their space.
   await library.cleanup();
@@ -78,6 +80,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
         await Promise.all([warm, installing]);
         await app.close();
         await renderer.close();
+        await uploads.close();
         await catalog.close();
         logger.flush();
       })()),

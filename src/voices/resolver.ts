@@ -87,7 +87,7 @@ export class VoiceResolver {
 
   /**
    * The voice a speech request names: a voice, `{id}`, an alias, or a blend formula.
-   * Throws ApiErrors (404 unknown, 503 engine not installed, 400 bad blend).
+   * Throws LiteTtsErrors (404 unknown, 503 engine not installed, 400 bad blend).
    */
   async resolve(param: VoiceParam, paramName = 'voice', options: { engine?: EngineId } = {}): Promise<ResolvedVoice> {
     const text = (typeof param === 'string' ? param : param.id).trim();

@@ -1,5 +1,5 @@
-import { errors } from '../errors.js';
-import { VoiceFormatError, importVoiceFile, toBin, toEspeakJson, writeNpz } from './formats/index.js';
+import { type LiteTtsError, errors } from '../errors.js';
+import { type ImportedVoice, VoiceFormatError, importVoiceFile, toBin, toEspeakJson, writeNpz } from './formats/index.js';
 import type { VoiceLibrary } from './library.js';
 import { kokoroNameMetadata } from '../engines/kokoro/voices.js';
 import type { Voice } from './voice.js';
@@ -54,15 +54,28 @@ export interface ImportOptions {
   description?: string | undefined;
 }
 
+/** The API's answer to a voice file that cannot be read. */
+export function voiceFileError(error: VoiceFormatError): LiteTtsError {
+  return errors.invalidVoiceFile(error.message);
+}
+
 /** Imports a .bin, .npy, .npz, .pt or espeak JSON file: all its voices, or none on any problem. */
 export async function importVoices(library: VoiceLibrary, fileName: string, bytes: Uint8Array, options: ImportOptions): Promise<Voice[]> {
   let found;
   try {
     found = importVoiceFile(fileName, bytes, options.voiceName !== undefined ? { voiceName: options.voiceName } : {});
   } catch (error) {
-    if (error instanceof VoiceFormatError) throw errors.invalidVoiceFile(error.message);
+    if (error instanceof VoiceFormatError) throw voiceFileError(error);
     throw error;
   }
+  return importParsedVoices(library, fileName, found, options);
+}
+
+/**
+ * Adds the voices read from one file (by `importVoiceFile`, here or on another
+ * thread) to the library: all of them, or none on any problem.
+ */
+export async function importParsedVoices(library: VoiceLibrary, fileName: string, found: readonly ImportedVoice[], options: ImportOptions): Promise<Voice[]> {
   if (found.length === 0) throw errors.invalidVoiceFile(`'${fileName}' holds no voices`);
   return library.createMany(
     found.map(({ name, data }) => {

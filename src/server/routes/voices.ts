@@ -1,10 +1,11 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { VoiceLibrary } from '../../voices/library.js';
-import { downloadVoice, exportVoices, importVoices, type DownloadFormat, type VoiceFile } from '../../voices/transfer.js';
+import { downloadVoice, exportVoices, importParsedVoices, type DownloadFormat, type VoiceFile } from '../../voices/transfer.js';
 import type { VoiceKind } from '../../voices/voice.js';
 import { errors } from '../errors.js';
 import { readMultipart } from '../multipart.js';
+import type { Uploads } from '../uploads/index.js';
 
 const NameParams = Type.Object({ name: Type.String() });
 type NameParams = Static<typeof NameParams>;
@@ -63,7 +64,7 @@ function formInt(value: string | undefined, param: string): number | undefined {
 }
 
 /** The voice library: list, look up, save, rename, delete, blend, import and export voices. */
-export function voiceRoutes(app: FastifyInstance, library: VoiceLibrary, maxUploadBytes: number): void {
+export function voiceRoutes(app: FastifyInstance, library: VoiceLibrary, uploads: Uploads, maxUploadBytes: number): void {
   // A list is serialised once per list the library hands out (it hands out the same
   // array until the catalog changes), so 10,000 voices are not re-stringified per request.
   const serialised = new WeakMap<object, Buffer>();
@@ -145,14 +146,17 @@ export function voiceRoutes(app: FastifyInstance, library: VoiceLibrary, maxUplo
   );
 
   app.post('/v1/voices/import', { schema: { summary: 'Import voices from .bin, .npz, .npy, .pt or espeak JSON (multipart field "file")', tags } }, async (request, reply) => {
-    const form = await readMultipart(request, 'file', maxUploadBytes);
-    if (!form.file) throw errors.missingParam('file');
-    const voices = await importVoices(library, form.file.fileName, form.file.bytes, {
-      voiceName: form.fields.voice_name || undefined,
-      temporary: formBool(form.fields.temporary, 'temporary'),
-      sessionId: form.fields.session_id || undefined,
-      ttlSeconds: formInt(form.fields.ttl_seconds, 'ttl_seconds'),
-      description: form.fields.description,
+    const voices = await readMultipart(request, reply, { dir: uploads.dir, fileField: 'file', maxFileBytes: maxUploadBytes }, async (form) => {
+      if (!form.file) throw errors.missingParam('file');
+      const options = {
+        voiceName: form.fields.voice_name || undefined,
+        temporary: formBool(form.fields.temporary, 'temporary'),
+        sessionId: form.fields.session_id || undefined,
+        ttlSeconds: formInt(form.fields.ttl_seconds, 'ttl_seconds'),
+        description: form.fields.description,
+      };
+      const found = await uploads.readVoiceFile(form.file, 'file', options.voiceName, form.signal);
+      return importParsedVoices(library, form.file.fileName, found, options);
     });
     return reply.status(201).send({ object: 'list', data: voices });
   });
