@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { EngineId, Gender } from '../engines/index.js';
-import type { VoiceSource } from '../voices/voice.js';
 
 /**
  * The catalog: the single source of truth for every voice that is not builtin.
@@ -10,6 +9,9 @@ import type { VoiceSource } from '../voices/voice.js';
  * instant it expires, before any sweep removes it).
  */
 export type StoredKind = 'custom' | 'temporary';
+
+/** Where a voice came from. Defined here, below the voices layer, which re-exports it: the store imports nothing from voices/. */
+export type VoiceSource = 'builtin' | 'clone' | 'blend' | 'import';
 
 export interface VoiceRow {
   name: string;
@@ -40,7 +42,7 @@ export interface CatalogFilter {
   sessionId?: string;
 }
 
-export type CatalogErrorCode = 'name_taken' | 'not_found' | 'wrong_kind' | 'session_mismatch';
+export type CatalogErrorCode = 'name_taken' | 'not_found' | 'wrong_kind' | 'session_mismatch' | 'busy';
 
 export class CatalogError extends Error {
   override name = 'CatalogError';
