@@ -191,11 +191,12 @@ describe('timeStretch', () => {
     for (let i = 0; i < 3; i++) timeStretch(input, 0.5, SR); // warm up
     let best = Infinity;
     for (let i = 0; i < 5; i++) {
-      const start = performance.now();
+      const start = process.cpuUsage();
       timeStretch(input, 0.5, SR);
-      best = Math.min(best, performance.now() - start);
+      const used = process.cpuUsage(start);
+      best = Math.min(best, (used.user + used.system) / 1000);
     }
-    // The budget is 30 ms on a quiet machine; the bound is loose because tests share the CPU.
-    assert.ok(best < 150, `best of 5: ${best.toFixed(1)} ms`);
+    // The budget is 30 ms on a quiet machine; CPU time, so that other work on a shared machine does not count.
+    assert.ok(best < 150, `best of 5: ${best.toFixed(1)} ms of CPU`);
   });
 });

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { afterEach, beforeEach, describe, test } from 'node:test';
+import Database from 'better-sqlite3';
 import { CatalogError, type NewVoice } from './catalog.js';
 import { SqliteCatalog } from './sqlite.js';
 
@@ -36,6 +39,44 @@ async function code(fn: () => Promise<unknown>): Promise<string> {
     throw error;
   }
   return 'no error';
+}
+
+/** The files of `dir` whose bytes contain `marker`. */
+function filesHolding(dir: string, marker: Uint8Array): string[] {
+  const needle = Buffer.from(marker);
+  return readdirSync(dir).filter((f) => readFileSync(join(dir, f)).includes(needle));
+}
+
+/** A voice whose data is `kib` KiB of a pattern found nowhere else: 600 KiB spans overflow pages, like a Kokoro tensor. */
+function marked(name: string, tag: string, kib: number): { voice: NewVoice; marker: Uint8Array } {
+  const marker = new TextEncoder().encode(`<${tag}:${name}>`);
+  const data = new Uint8Array(kib * 1024);
+  for (let i = 0; i < data.length; i++) data[i] = marker[i % marker.length]!;
+  return { voice: voice(name, { data }), marker };
+}
+
+/**
+ * Another process that takes the catalog's write lock (BEGIN IMMEDIATE), says so on
+ * stdout, changes every voice's description, holds the lock for `holdMs`, then
+ * commits: the CLI writing beside the server.
+ */
+async function holdWriteLock(path: string, holdMs: number): Promise<{ exited: Promise<number> }> {
+  const script = `
+    const db = new (require('better-sqlite3'))(${JSON.stringify(path)});
+    db.exec('BEGIN IMMEDIATE');
+    db.prepare("UPDATE voices SET description = 'changed by the other process'").run();
+    console.log('locked');
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ${holdMs});
+    db.exec('COMMIT');
+    db.close();`;
+  const child = spawn(process.execPath, ['-e', script], { cwd: new URL('../../', import.meta.url).pathname, stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? -1)));
+  await new Promise<void>((resolve, reject) => {
+    createInterface({ input: child.stdout }).once('line', () => resolve());
+    void exited.then((code) => reject(new Error(`the lock holder exited with ${code} before locking`)));
+  });
+  // Wrapped: an async function returning the bare promise would wait for the exit.
+  return { exited };
 }
 
 describe('SqliteCatalog', async () => {
@@ -226,5 +267,91 @@ describe('SqliteCatalog', async () => {
     assert.equal((await catalog.get('kept', T0))!.description, 'hello');
     assert.equal((await catalog.get('kept-temp', T0))!.sessionId, 's9');
     assert.deepEqual((await catalog.checkIntegrity()), []);
+  });
+
+  test('a write waits for another process that holds the write lock, instead of failing', async () => {
+    await catalog.insert(voice('before'), T0);
+    const holder = await holdWriteLock(path, 300);
+    // The read that starts each write must not pin a snapshot the other process then outdates.
+    const row = await catalog.insert(voice('after'), T0);
+    assert.equal(row.name, 'after', 'the insert went through once the lock was free');
+    assert.equal(await holder.exited, 0, 'the lock holder committed');
+    await catalog.updateCustom('after', { description: 'then described' }, T0);
+    await catalog.delete('before', 'custom', {}, T0);
+    assert.deepEqual((await catalog.list({}, T0)).map((r) => [r.name, r.description]), [['after', 'then described']], 'every write landed');
+  });
+
+  test('a write lock held past the busy timeout is a busy CatalogError, not a database error', async () => {
+    await catalog.close();
+    catalog = new SqliteCatalog(path, { busyTimeoutMs: 50 });
+    await catalog.insert(voice('exists'), T0);
+    const other = new Database(path);
+    other.pragma('busy_timeout = 0');
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      assert.equal(await code(() => catalog.insert(voice('blocked'), T0)), 'busy', 'insert');
+      assert.equal(await code(() => catalog.updateCustom('exists', { name: 'renamed' }, T0)), 'busy', 'rename');
+      assert.equal(await code(() => catalog.delete('exists', 'custom', {}, T0)), 'busy', 'delete');
+      assert.equal(await code(() => catalog.deleteExpired(T0)), 'busy', 'sweep');
+      assert.ok(await catalog.get('exists', T0), 'reads go on while another process writes');
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    assert.deepEqual((await catalog.list({}, T0)).map((r) => r.name), ['exists'], 'the refused writes changed nothing');
+    await catalog.insert(voice('later'), T0);
+    assert.deepEqual(await catalog.checkIntegrity(), [], 'sound afterwards');
+  });
+
+  test("a deleted voice's bytes leave every file of the directory when the delete returns, WAL included", async () => {
+    const big = marked('big', 'kokoro-sized', 600);
+    const small = marked('small', 'espeak-sized', 1);
+    const keep = marked('keep', 'kept', 600);
+    await catalog.insertAll([big.voice, small.voice, keep.voice], T0);
+    // A second connection, as the CLI beside the server, must not keep the bytes alive either.
+    const other = new SqliteCatalog(path);
+    try {
+      assert.ok(await other.get('big', T0), 'the other connection sees the voice');
+      assert.ok(filesHolding(dir, big.marker).length > 0, 'the data is on disk before the delete');
+      await catalog.delete('big', 'custom', {}, T0);
+      await other.delete('small', 'custom', {}, T0);
+      assert.deepEqual(filesHolding(dir, big.marker), [], 'a deleted Kokoro-sized voice is in no file');
+      assert.deepEqual(filesHolding(dir, small.marker), [], 'a deleted small voice is in no file');
+      assert.ok(filesHolding(dir, keep.marker).length > 0, 'a voice not deleted is still there');
+      await catalog.insert(temp('brief', 's', T0 + 10, { data: marked('brief', 'expiring', 600).voice.data }), T0);
+      await other.deleteExpired(T0 + 10);
+      assert.deepEqual(filesHolding(dir, marked('brief', 'expiring', 1).marker), [], 'a swept voice is in no file');
+    } finally {
+      await other.close();
+    }
+    assert.deepEqual((await catalog.getWithData('keep', T0))!.data, keep.voice.data, 'the kept voice reads back whole');
+    assert.deepEqual(await catalog.checkIntegrity(), []);
+  });
+
+  test("a delete that another reader kept in the WAL is gone from every file once the catalog is opened after a crash", async () => {
+    const doomed = marked('doomed', 'crash', 600);
+    await catalog.insert(doomed.voice, T0);
+    // A read transaction on another connection keeps the checkpoint from truncating the WAL.
+    const reader = new Database(path, { readonly: true });
+    reader.exec('BEGIN');
+    reader.prepare('SELECT count(*) FROM voices').get();
+    await catalog.delete('doomed', 'custom', {}, T0);
+    // The crash: the files as they are now, copied while every connection is still open.
+    const crashed = mkdtempSync(join(tmpdir(), 'litetts-catalog-crash-'));
+    try {
+      for (const f of readdirSync(dir)) copyFileSync(join(dir, f), join(crashed, f));
+      reader.exec('COMMIT');
+      reader.close();
+      const reopened = new SqliteCatalog(join(crashed, 'voices.db'));
+      try {
+        assert.equal(await reopened.get('doomed', T0), undefined, 'the acknowledged delete holds');
+        assert.deepEqual(filesHolding(crashed, doomed.marker), [], 'opening the catalog leaves the deleted bytes in no file');
+        assert.ok(!existsSync(join(crashed, 'voices.db-wal')) || readFileSync(join(crashed, 'voices.db-wal')).length === 0, 'the WAL is empty');
+      } finally {
+        await reopened.close();
+      }
+    } finally {
+      rmSync(crashed, { recursive: true, force: true });
+    }
   });
 });

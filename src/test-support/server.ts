@@ -6,15 +6,32 @@ import { createInterface } from 'node:readline';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
+/**
+ * Data directories this module made, and servers still running. A test that
+ * restarts a server on the same directory (after kill(), or stop({ keepData })) or
+ * fails before stopping it would otherwise leave both behind: when the test file's
+ * process exits, whatever is left is killed and removed.
+ */
+const madeDirs = new Set<string>();
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+  for (const dir of madeDirs) rmSync(dir, { recursive: true, force: true });
+});
+
 export interface TestServer {
   url: string;
   dataDir: string;
   /** Log lines the server printed so far (parsed JSON). */
   logs: Record<string, unknown>[];
   process: ChildProcess;
-  /** SIGTERM and wait; removes the data directory unless `keepData`. */
+  /**
+   * SIGTERM and wait; removes the data directory unless `keepData` (or the test
+   * brought a directory of its own). A directory this module made is removed however
+   * many servers ran on it.
+   */
   stop(options?: { keepData?: boolean }): Promise<void>;
-  /** SIGKILL and wait (crash simulation); keeps the data directory. */
+  /** SIGKILL and wait (crash simulation); keeps the data directory for a restart, removed when the test file ends. */
   kill(): Promise<void>;
 }
 
@@ -32,6 +49,7 @@ export interface TestServerOptions {
  */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'litetts-test-'));
+  if (options.dataDir === undefined) madeDirs.add(dataDir);
   const child = spawn(
     // As `npm start` runs it: bin/litetts.js (with its V8 flags) over the build in dist/.
     join(ROOT, 'bin/litetts.js'),
@@ -46,7 +64,13 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const logs: Record<string, unknown>[] = [];
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  running.add(child);
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      running.delete(child);
+      resolve();
+    }),
+  );
 
   let listening: string | null = null;
   let warm = false;
@@ -84,7 +108,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     async stop({ keepData = false } = {}) {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;
-      if (!keepData && !options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+      if (!keepData && madeDirs.delete(dataDir)) rmSync(dataDir, { recursive: true, force: true });
     },
     async kill() {
       if (child.exitCode === null) child.kill('SIGKILL');

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, beforeEach, describe, test } from 'node:test';
+import Database from 'better-sqlite3';
 import { espeakInfo } from '../engines/espeak/index.js';
 import { kokoroInfo } from '../engines/kokoro/index.js';
 import { LiteTtsError } from '../errors.js';
@@ -120,11 +121,38 @@ describe('VoiceLibrary with Kokoro installed or not', () => {
     installPack('af_heart', 9);
     installPack('am_echo', 10);
     const blend = await library.resolve('af_heart+am_echo');
-    const expected = sampleTensor(9).map((v, i) => (v + sampleTensor(10)[i]!) / 2);
+    // Each tensor made once: calling sampleTensor inside the map made this check quadratic (~1 min).
+    const [heart, echo] = [sampleTensor(9), sampleTensor(10)];
+    const expected = heart.map((v, i) => (v + echo[i]!) / 2);
     assert.ok(blend.data.engine === 'kokoro' && blend.data.tensor.every((v, i) => Math.abs(v - expected[i]!) < 1e-6), 'equal-weight mean');
     await assert.rejects(library.resolve('af_heart+af_bella'), (e) => code(e) === '503 voice_not_installed', 'a missing part: 503');
     const exported: string[] = [];
     for await (const { voice } of library.voicesWithData('all', 'kokoro')) exported.push(voice.name);
     assert.deepEqual(exported.sort(), ['af_heart', 'am_echo'], 'installed builtins exported');
+  });
+});
+
+describe('VoiceLibrary over a catalog another process is writing to', () => {
+  test('a write that cannot get the lock in time is a 503 server_busy with Retry-After, not a 500', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'litetts-library-'));
+    const path = join(dir, 'voices.db');
+    const catalog = new SqliteCatalog(path, { busyTimeoutMs: 20 });
+    const other = new Database(path);
+    try {
+      const library = new VoiceLibrary({ engines: [espeakInfo], catalog, aliases: {}, temporary: { defaultTtlSeconds: 60, maxTtlSeconds: 3600 } });
+      await library.blend({ name: 'Existing', voices: 'espeak-en-us-female+espeak-en-us-male', temporary: false });
+      other.exec('BEGIN IMMEDIATE');
+      const refused = (error: unknown) =>
+        error instanceof ApiError && error.status === 503 && error.code === 'server_busy' && error.retryAfter !== undefined && error.retryAfter > 0;
+      await assert.rejects(library.blend({ name: 'Blocked', voices: 'espeak-en-us-female+espeak-en-us-male' }), refused, 'create: 503 server_busy');
+      await assert.rejects(library.update('Existing', { name: 'Renamed' }), refused, 'rename: 503 server_busy');
+      await assert.rejects(library.delete('Existing', 'custom'), refused, 'delete: 503 server_busy');
+      other.exec('ROLLBACK');
+      assert.equal((await library.delete('Existing', 'custom')).name, 'Existing', 'the same delete goes through once the lock is free');
+    } finally {
+      other.close();
+      await catalog.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

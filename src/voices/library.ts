@@ -357,6 +357,8 @@ export class VoiceLibrary {
           throw errors.wrongKind(error.message);
         case 'session_mismatch':
           throw errors.sessionMismatch(error.message);
+        case 'busy':
+          throw errors.busy(1);
       }
     }
   }

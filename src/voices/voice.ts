@@ -1,7 +1,9 @@
 import type { EngineId, Gender, VoiceData } from '../engines/index.js';
+import type { VoiceSource } from '../store/catalog.js';
+
+export type { VoiceSource } from '../store/catalog.js';
 
 export type VoiceKind = 'builtin' | 'custom' | 'temporary';
-export type VoiceSource = 'builtin' | 'clone' | 'blend' | 'import';
 
 /** The voice object of the API contract. */
 export interface Voice {

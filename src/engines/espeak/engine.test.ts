@@ -221,11 +221,12 @@ describe('EspeakEngine', () => {
     assert.ok(full.length / engine.sampleRate > 10, `full: ${(full.length / engine.sampleRate).toFixed(1)} s`);
     const controller = new AbortController();
     controller.abort();
-    const started = performance.now();
+    const started = process.cpuUsage();
     const cut = await synth({ text, voice: data, speed: 1, signal: controller.signal });
-    const ms = performance.now() - started;
+    const used = process.cpuUsage(started);
+    const ms = (used.user + used.system) / 1000; // CPU time: a loaded machine must not fail it
     assert.ok(cut.length < full.length * 0.05, `aborted: ${cut.length} samples of ${full.length}`);
-    assert.ok(ms < 500, `aborted synthesis took ${ms.toFixed(0)} ms`);
+    assert.ok(ms < 500, `aborted synthesis took ${ms.toFixed(0)} ms of CPU`);
     // The next utterance is whole: nothing of the cut one is left over.
     const again = await synth({ text: ENGLISH, voice: data, speed: 1 });
     const reference = await synth({ text: ENGLISH, voice: data, speed: 1 });

@@ -206,7 +206,6 @@ describe('downloadFile', () => {
     server.behaviours.set('/f.bin', { kind: 'stall' });
     const dest = join(dir, 'f.bin');
     const controller = new AbortController();
-    const started = performance.now();
     const download = downloadFile({
       url: `${server.url}/f.bin`,
       dest,
@@ -216,8 +215,9 @@ describe('downloadFile', () => {
         if (p.received >= 1000) controller.abort();
       },
     });
+    // The server stalls for good, so only the abort can end the download: the test's own timeout fails a hang,
+    // without a wall-clock bound that a loaded machine could break.
     await assert.rejects(download, { name: 'AbortError' });
-    assert.ok(performance.now() - started < 2000, 'promptly');
     assert.equal(existsSync(dest), false);
 
     const early = new AbortController();

@@ -227,15 +227,17 @@ describe('KokoroModel with the tiny model', () => {
       const style = row(PACK, 98);
       for (let i = 0; i < 3; i++) await model.run(ids, style, 1);
       const times: number[] = [];
+      // CPU time of the process (all of onnxruntime's threads), not wall time: other work on a shared machine does not count.
       for (let i = 0; i < 20; i++) {
-        const start = performance.now();
+        const start = process.cpuUsage();
         await model.run(ids, style, 1);
-        times.push(performance.now() - start);
+        const used = process.cpuUsage(start);
+        times.push((used.user + used.system) / 1000);
       }
       times.sort((a, b) => a - b);
       const median = times[times.length >> 1]!;
-      t.diagnostic(`100 ids: median ${median.toFixed(3)} ms, max ${times[times.length - 1]!.toFixed(3)} ms over 20 runs`);
-      assert.ok(median < 50, `median run took ${median} ms`);
+      t.diagnostic(`100 ids: median ${median.toFixed(3)} ms, max ${times[times.length - 1]!.toFixed(3)} ms of CPU over 20 runs`);
+      assert.ok(median < 50, `median run took ${median} ms of CPU`);
     } finally {
       await model.release();
     }

@@ -1,0 +1,36 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after } from 'node:test';
+import type { VoiceCatalog } from './catalog.js';
+import { catalogContract } from './contract.js';
+import { SqliteCatalog } from './sqlite.js';
+
+/** The store each instance was opened on, so the contract can open another over it. */
+const paths = new WeakMap<VoiceCatalog, string>();
+const dirs: string[] = [];
+after(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+function open(path: string): VoiceCatalog {
+  const catalog = new SqliteCatalog(path);
+  paths.set(catalog, path);
+  return catalog;
+}
+
+catalogContract(
+  'SqliteCatalog',
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'litetts-contract-'));
+    dirs.push(dir);
+    return Promise.resolve(open(join(dir, 'voices.db')));
+  },
+  {
+    reopen: (catalog) => {
+      const path = paths.get(catalog);
+      if (path === undefined) throw new Error('reopen: not a catalog this file opened');
+      return Promise.resolve(open(path));
+    },
+  },
+);
