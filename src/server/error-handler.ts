@@ -2,7 +2,8 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import { AUDIO_FORMATS } from '../audio/formats.js';
 import { MODEL_IDS } from '../engines/index.js';
 import type { Logger } from '../logging.js';
-import { LiteTtsError } from '../errors.js';
+import { LiteTtsError, errors as domainErrors } from '../errors.js';
+import { CatalogError } from '../store/catalog.js';
 import { ApiError, errors, toApiError } from './errors.js';
 
 interface ValidationIssue {
@@ -74,6 +75,8 @@ export function installErrorHandling(app: FastifyInstance, logger: Logger, bodyL
   app.setErrorHandler((error: FastifyError, request, reply) => {
     let apiError: ApiError | null;
     if (error instanceof ApiError || error instanceof LiteTtsError) apiError = toApiError(error);
+    // A read that waited out the catalog's busy timeout (another process writing): retry, not a 500.
+    else if (error instanceof CatalogError && error.code === 'busy') apiError = toApiError(domainErrors.busy(1));
     else if (error.validation) apiError = toApiError(validationError(error.validation as ValidationIssue[], request.body));
     else apiError = frameworkError(error, bodyLimit);
     if (!apiError) {

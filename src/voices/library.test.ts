@@ -143,7 +143,7 @@ describe('VoiceLibrary over a catalog another process is writing to', () => {
       await library.blend({ name: 'Existing', voices: 'espeak-en-us-female+espeak-en-us-male', temporary: false });
       other.exec('BEGIN IMMEDIATE');
       const refused = (error: unknown) =>
-        error instanceof ApiError && error.status === 503 && error.code === 'server_busy' && error.retryAfter !== undefined && error.retryAfter > 0;
+        error instanceof LiteTtsError && statusOf(error) === 503 && error.code === 'server_busy' && error.retryAfter !== undefined && error.retryAfter > 0;
       await assert.rejects(library.blend({ name: 'Blocked', voices: 'espeak-en-us-female+espeak-en-us-male' }), refused, 'create: 503 server_busy');
       await assert.rejects(library.update('Existing', { name: 'Renamed' }), refused, 'rename: 503 server_busy');
       await assert.rejects(library.delete('Existing', 'custom'), refused, 'delete: 503 server_busy');
