@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { LiteTtsError } from '../errors.js';
 import { ApiError, errors } from './errors.js';
 import { remove, type UploadDir } from './uploads/dir.js';
 
@@ -139,7 +140,7 @@ async function saveFile(file: NodeJS.ReadableStream, path: string, maxBytes: num
 
 /** Our own refusals pass through; the multipart parser's (limits, malformed bodies) become the contract's 4xx; disk errors stay server errors. */
 function multipartError(error: unknown, options: MultipartOptions, maxFields: number): unknown {
-  if (error instanceof ApiError) return error;
+  if (error instanceof ApiError || error instanceof LiteTtsError) return error;
   const code = (error as { code?: unknown }).code;
   switch (code) {
     case 'FST_REQ_FILE_TOO_LARGE':

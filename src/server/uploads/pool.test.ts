@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, describe, test } from 'node:test';
-import { ApiError } from '../errors.js';
+import { LiteTtsError } from '../../errors.js';
+import { ApiError, statusOf } from '../errors.js';
 import { UploadPool } from './pool.js';
 
 /** A worker of tasks that behave like the worst uploads: one that never ends, one that eats the heap. */
@@ -36,8 +37,8 @@ function pool(options: { concurrency?: number; timeoutSeconds?: number; heapMb?:
 
 function apiError(status: number, code: string): (e: unknown) => boolean {
   return (e) => {
-    assert.ok(e instanceof ApiError, `an ApiError, got ${String(e)}`);
-    assert.deepEqual([e.status, e.code], [status, code], e.message);
+    assert.ok(e instanceof ApiError || e instanceof LiteTtsError, `an API or domain error, got ${String(e)}`);
+    assert.deepEqual([statusOf(e), e.code], [status, code], e.message);
     return true;
   };
 }
@@ -92,7 +93,7 @@ describe('UploadPool', () => {
       const started = performance.now();
       await assert.rejects(p.within('import', 'file', never, (signal) => p.run({ kind: 'echo' }, signal)), (e) => {
         apiError(503, 'server_busy')(e);
-        assert.ok((e as ApiError).retryAfter! >= 1, 'says when to retry');
+        assert.ok((e as LiteTtsError).retryAfter! >= 1, 'says when to retry');
         return true;
       });
       assert.ok(performance.now() - started < 100, 'refused without waiting');
