@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { unzipSync, zipSync } from 'fflate';
+import { Pickle } from '../../test-support/pickle.js';
 import { craftZip, deflateRepeated } from '../../test-support/zip.js';
 import { MAX_PICKLE_BYTES, readPt, readPtTensors, type TorchTensor } from './pt.js';
 import { VoiceFormatError } from './tensor.js';
@@ -162,58 +163,6 @@ test('big-endian files (byteorder "big") are byte-swapped', () => {
 
 // ---------------------------------------------------------------------------
 // Hand-made pickles: the unsafe and the malformed
-
-/** Emits pickle opcodes. */
-class Pickle {
-  private readonly out: number[] = [];
-  raw(...b: number[]): this {
-    this.out.push(...b);
-    return this;
-  }
-  proto(n = 2): this {
-    return this.raw(0x80, n);
-  }
-  global(module: string, name: string): this {
-    return this.raw(0x63, ...ascii(`${module}\n${name}\n`));
-  }
-  str(s: string): this {
-    const b = ascii(s);
-    return this.raw(0x58, b.length & 0xff, (b.length >> 8) & 0xff, 0, 0, ...b);
-  }
-  int(n: number): this {
-    if (n >= 0 && n < 256) return this.raw(0x4b, n);
-    const b = new Uint8Array(4);
-    new DataView(b.buffer).setInt32(0, n, true);
-    return this.raw(0x4a, ...b);
-  }
-  ints(ns: number[]): this {
-    this.mark();
-    for (const n of ns) this.int(n);
-    return this.raw(0x74);
-  }
-  mark(): this {
-    return this.raw(0x28);
-  }
-  tuple(): this {
-    return this.raw(0x74);
-  }
-  reduce(): this {
-    return this.raw(0x52);
-  }
-  stop(): Uint8Array {
-    return new Uint8Array([...this.out, 0x2e]);
-  }
-  /** `_rebuild_tensor_v2(storage, offset, size, stride, False, OrderedDict())` */
-  tensor(t: { storage?: string; key?: string; numel: number; offset?: number; size: number[]; stride: number[]; extra?: boolean }): this {
-    this.global('torch._utils', '_rebuild_tensor_v2').mark();
-    this.mark().str('storage').global('torch', t.storage ?? 'FloatStorage').str(t.key ?? '0').str('cpu').int(t.numel).tuple();
-    this.raw(0x51); // BINPERSID
-    this.int(t.offset ?? 0).ints(t.size).ints(t.stride).raw(0x89);
-    this.global('collections', 'OrderedDict').raw(0x29).reduce();
-    if (t.extra) this.raw(0x4e); // metadata = None (7th argument, newer PyTorch)
-    return this.tuple().reduce();
-  }
-}
 
 function ptZip(pkl: Uint8Array, storages: Record<string, Uint8Array> = {}, prefix = 'archive/'): Uint8Array {
   const files: Record<string, Uint8Array> = { [`${prefix}data.pkl`]: pkl, [`${prefix}version`]: ascii('3\n') };
