@@ -3,8 +3,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { FUZZ_TIMEOUT_MS, fuzzParams, mutationsArb, mutate, resultOr, tensorFromSeed } from '../../test-support/fuzz.js';
 import { parseBin, toBin } from './bin.js';
-import { KOKORO_BYTES } from './tensor.js';
-import { VoiceFormatError } from './tensor.js';
+import { KOKORO_BYTES, VoiceFormatError } from './tensor.js';
 
 test('parseBin: any bytes give a voice or a VoiceFormatError', { timeout: FUZZ_TIMEOUT_MS }, () => {
   fc.assert(
