@@ -88,8 +88,8 @@ export function addVoiceCommands(voices: Command, withConfig: (command: Command)
       .option('--all', 'include builtin and temporary voices'),
   ).action(
     run(async (library, file: string, options: Record<string, unknown>) => {
-      const out = await exportVoices(library, options.all ? 'all' : 'custom');
-      await writeFile(file, out.bytes);
+      // A stream: writeFile takes the chunks as they come, one voice in memory at a time.
+      await writeFile(file, exportVoices(library, options.all ? 'all' : 'custom').stream);
       process.stderr.write(`wrote ${file}\n`);
     }),
   );

@@ -591,6 +591,17 @@ describe('formatBlendFormula', () => {
     assert.equal(text, 'a(1)+b(0.0001)');
     assert.doesNotThrow(() => parseBlendFormula(text));
   });
+  it('writes names that end in "-" so that they parse back', () => {
+    const text = formatBlendFormula([
+      { voice: 'a-', weight: 1 },
+      { voice: 'B--', weight: -1 },
+    ]);
+    assert.equal(text, 'a-(0.5)-B--(0.5)', 'the canonical text');
+    assertParts(parseBlendFormula(text), [
+      ['a-', 0.5],
+      ['B--', -0.5],
+    ]);
+  });
   it('round-trips through the parser within the rounding', () => {
     for (const formula of ['a(2)+b(1)', 'x(0.7)+y(0.3)', 'p(5)+q(3)-r(1)+s', 'v-1(1)+v-2(9)']) {
       const parts = parseBlendFormula(formula);

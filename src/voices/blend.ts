@@ -163,7 +163,10 @@ export function parseBlendFormula(text: string): BlendPart[] {
       if (ch === '-') {
         let end = pos;
         while (text[end] === '-') end++;
-        if (isDelimiter(text[end])) break; // the run is an operator (or a trailing one)
+        // The run is an operator (or a trailing one) before a delimiter, except before '(':
+        // an operator cannot be followed by a weight, so `a-(2)` is the voice "a-" with a
+        // weight, as formatBlendFormula writes a name that ends in '-'.
+        if (text[end] !== '(' && isDelimiter(text[end])) break;
         pos = end;
         continue;
       }

@@ -1,5 +1,7 @@
+import { Readable } from 'node:stream';
 import { type LiteTtsError, errors } from '../errors.js';
-import { type ImportedVoice, VoiceFormatError, importVoiceFile, toBin, toEspeakJson, writeNpz } from './formats/index.js';
+import { type ImportedVoice, VoiceFormatError, importVoiceFile, streamNpz, toBin, toEspeakJson, writeNpz } from './formats/index.js';
+import type { VoiceData } from '../engines/engine.js';
 import type { VoiceLibrary } from './library.js';
 import { kokoroNameMetadata } from '../engines/kokoro/voices.js';
 import type { Voice } from './voice.js';
@@ -34,16 +36,41 @@ export async function downloadVoice(library: VoiceLibrary, name: string, format:
   return { bytes: toBin(data.tensor), contentType: 'application/octet-stream', fileName: `${voice.name}.bin` };
 }
 
+/** What an export needs of the library: its voices with their data, read one at a time. */
+export interface ExportSource {
+  voicesWithData(kind: 'custom' | 'all', engine: 'kokoro'): AsyncIterable<{ voice: { name: string }; data: VoiceData }>;
+}
+
+export interface VoiceStream {
+  stream: Readable;
+  contentType: string;
+  fileName: string;
+}
+
+/**
+ * Bytes the export buffers before it waits for the reader: below one voice
+ * (522 KB), so the next voice is read from the catalog only once the previous
+ * one has left for the socket.
+ */
+const EXPORT_HIGH_WATER_MARK = 64 * 1024;
+
 /**
  * Every Kokoro voice of the library (custom, or with kind=all builtin and temporary
- * ones too) as one uncompressed .npz, built from the catalog now: nothing is kept.
+ * ones too) as one uncompressed .npz, streamed from the catalog as the reader takes
+ * it: one voice in memory at a time, whatever the count (ZIP64 past 4 GiB). The
+ * names are those listed when the export starts; one deleted meanwhile is left out.
  */
-export async function exportVoices(library: VoiceLibrary, kind: 'custom' | 'all'): Promise<VoiceFile> {
-  const entries: [string, Float32Array][] = [];
-  for await (const { voice, data } of library.voicesWithData(kind, 'kokoro')) {
-    if (data.engine === 'kokoro') entries.push([voice.name, data.tensor]);
+export function exportVoices(library: ExportSource, kind: 'custom' | 'all'): VoiceStream {
+  async function* tensors(): AsyncGenerator<readonly [string, Float32Array]> {
+    for await (const { voice, data } of library.voicesWithData(kind, 'kokoro')) {
+      if (data.engine === 'kokoro') yield [voice.name, data.tensor];
+    }
   }
-  return { bytes: writeNpz(entries), contentType: 'application/octet-stream', fileName: kind === 'all' ? 'voices-all.npz' : 'voices.npz' };
+  return {
+    stream: Readable.from(streamNpz(tensors()), { objectMode: false, highWaterMark: EXPORT_HIGH_WATER_MARK }),
+    contentType: 'application/octet-stream',
+    fileName: kind === 'all' ? 'voices-all.npz' : 'voices.npz',
+  };
 }
 
 export interface ImportOptions {
@@ -52,6 +79,8 @@ export interface ImportOptions {
   sessionId?: string | undefined;
   ttlSeconds?: number | undefined;
   description?: string | undefined;
+  /** The upload limit the file came in under; archives may inflate to a bounded multiple of it. */
+  maxUploadBytes?: number | undefined;
 }
 
 /** The API's answer to a voice file that cannot be read. */
@@ -63,7 +92,10 @@ export function voiceFileError(error: VoiceFormatError): LiteTtsError {
 export async function importVoices(library: VoiceLibrary, fileName: string, bytes: Uint8Array, options: ImportOptions): Promise<Voice[]> {
   let found;
   try {
-    found = importVoiceFile(fileName, bytes, options.voiceName !== undefined ? { voiceName: options.voiceName } : {});
+    found = importVoiceFile(fileName, bytes, {
+      ...(options.voiceName !== undefined && { voiceName: options.voiceName }),
+      ...(options.maxUploadBytes !== undefined && { maxUploadBytes: options.maxUploadBytes }),
+    });
   } catch (error) {
     if (error instanceof VoiceFormatError) throw voiceFileError(error);
     throw error;

@@ -163,8 +163,15 @@ export function voiceRoutes(app: FastifyInstance, library: VoiceLibrary, uploads
 
   app.get<{ Querystring: ExportQuery }>(
     '/v1/voices/export',
-    { schema: { summary: 'All custom (or ?kind=all) Kokoro voices as one .npz, built now', tags, querystring: ExportQuery } },
-    async (request, reply) => sendFile(reply, await exportVoices(library, request.query.kind === 'all' ? 'all' : 'custom')),
+    { schema: { summary: 'All custom (or ?kind=all) Kokoro voices as one .npz, streamed from the library now', tags, querystring: ExportQuery } },
+    async (request, reply) => {
+      const file = exportVoices(library, request.query.kind === 'all' ? 'all' : 'custom');
+      return reply
+        .type(file.contentType)
+        .header('Content-Disposition', `attachment; filename="${file.fileName}"`)
+        .header('Cache-Control', 'no-store')
+        .send(file.stream);
+    },
   );
   app.get<{ Params: NameParams; Querystring: DownloadQuery }>(
     '/v1/voices/:name/download',

@@ -27,10 +27,12 @@ export class Uploads {
     readonly dir: UploadDir,
     readonly pool: UploadPool,
     private readonly maxReferenceSeconds: number,
+    /** The upload limit: archives may inflate only to what it allows (see formats/zip.ts). */
+    private readonly maxUploadBytes: number,
   ) {}
 
   static async open(
-    config: Pick<Config, 'dataDir' | 'uploadConcurrency' | 'uploadTimeoutSeconds' | 'maxReferenceSeconds'>,
+    config: Pick<Config, 'dataDir' | 'uploadConcurrency' | 'uploadTimeoutSeconds' | 'maxReferenceSeconds' | 'maxUploadMb'>,
     onError?: (error: unknown) => void,
   ): Promise<Uploads> {
     const dir = await UploadDir.open(join(config.dataDir, 'tmp', 'uploads'));
@@ -40,12 +42,12 @@ export class Uploads {
       timeoutSeconds: config.uploadTimeoutSeconds,
       ...(onError && { onError }),
     });
-    return new Uploads(dir, pool, config.maxReferenceSeconds);
+    return new Uploads(dir, pool, config.maxReferenceSeconds, config.maxUploadMb * 1024 * 1024);
   }
 
   /** Every voice in an uploaded voice file, read on an upload thread (400 for a file that is not one). */
   async readVoiceFile(upload: Upload, param: string, voiceName: string | undefined, client: AbortSignal): Promise<ImportedVoice[]> {
-    const task: VoiceFileTask = { kind: 'voice-file', path: upload.path, fileName: upload.fileName, ...(voiceName !== undefined && { voiceName }) };
+    const task: VoiceFileTask = { kind: 'voice-file', path: upload.path, fileName: upload.fileName, maxUploadBytes: this.maxUploadBytes, ...(voiceName !== undefined && { voiceName }) };
     const result = await this.pool.within('import', param, client, (signal) => this.pool.run<VoiceFileResult>(task, signal));
     if (!result.ok) throw failureError(result.failure, param);
     return result.voices;

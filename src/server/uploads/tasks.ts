@@ -15,6 +15,8 @@ export interface VoiceFileTask {
   /** As sent: its extension and base name matter to the format's detection and the voice's name. */
   fileName: string;
   voiceName?: string;
+  /** The upload limit, from which the archive inflate limit derives. */
+  maxUploadBytes: number;
 }
 
 /** Analyse reference audio the bounded decoder has written as raw mono s16le. */

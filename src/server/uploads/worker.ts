@@ -21,7 +21,7 @@ export default async function runUploadTask(task: UploadTask): Promise<VoiceFile
 
 async function readVoiceFile(task: VoiceFileTask): Promise<VoiceFileResult> {
   const bytes = new Uint8Array(await readFile(task.path));
-  const voices = importVoiceFile(task.fileName, bytes, task.voiceName !== undefined ? { voiceName: task.voiceName } : {});
+  const voices = importVoiceFile(task.fileName, bytes, { maxUploadBytes: task.maxUploadBytes, ...(task.voiceName !== undefined && { voiceName: task.voiceName }) });
   const result: VoiceFileResult = { ok: true, voices };
   // The tensors travel without a copy: each underlying buffer once (views may share one).
   const buffers = new Set<ArrayBuffer>();

@@ -27,10 +27,10 @@ export {
 } from './tensor.js';
 export { parseBin, toBin } from './bin.js';
 export { NPY_MAGIC, type NpyHeader, looksLikeNpy, parseNpyHeader, readNpy, writeNpy } from './npy.js';
-export { type NpzReadOptions, readNpz, writeNpz } from './npz.js';
+export { type NpzReadOptions, readNpz, streamNpz, writeNpz } from './npz.js';
 export { type PtReadOptions, type TorchTensor, readPt, readPtTensors } from './pt.js';
 export { ESPEAK_JSON_MAX_BYTES, parseEspeakJson, toEspeakJson, validateEspeakVoice } from './espeak.js';
-export { DEFAULT_MAX_UNCOMPRESSED_BYTES, MAX_ZIP_ENTRIES, type ZipLimits } from './zip.js';
+export { DEFAULT_MAX_UNCOMPRESSED_BYTES, MAX_ZIP_ENTRIES, type ZipLimits, inflateLimit } from './zip.js';
 export type { FloatDType } from './dtypes.js';
 
 export interface ImportedVoice {
@@ -77,6 +77,7 @@ export function importVoiceFile(fileName: string, bytes: Uint8Array, opts: Impor
   const limits: ZipLimits = {};
   if (opts.maxEntries !== undefined) limits.maxEntries = opts.maxEntries;
   if (opts.maxUncompressedBytes !== undefined) limits.maxUncompressedBytes = opts.maxUncompressedBytes;
+  if (opts.maxUploadBytes !== undefined) limits.maxUploadBytes = opts.maxUploadBytes;
   const kokoro = (tensor: Float32Array): VoiceData => ({ engine: 'kokoro', tensor });
   const label = `'${fileName}'`;
 

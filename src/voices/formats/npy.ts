@@ -8,12 +8,19 @@
  * newline so the data starts at a multiple of 64 bytes.
  */
 import { DTYPE_SIZE, type FloatDType, decodeFloats, float32ToLittleEndianBytes } from './dtypes.js';
-import { KOKORO_ROWS, KOKORO_DIM, VoiceFormatError, checkKokoroShape, validateKokoroTensor } from './tensor.js';
+import { KOKORO_DIM, KOKORO_FLOATS, KOKORO_ROWS, VoiceFormatError, checkKokoroShape, validateKokoroTensor } from './tensor.js';
 
 /** "\x93NUMPY" */
 export const NPY_MAGIC: readonly number[] = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
 /** numpy's own cap on header length (`max_header_size`). */
 export const NPY_MAX_HEADER_BYTES = 10_000;
+/**
+ * The most bytes a .npy holding one Kokoro voice can have: the longest header
+ * numpy accepts (version 2+: 12 bytes before it) and 510 × 256 elements of the
+ * widest accepted dtype (float64). An archive entry declaring more is refused
+ * before it is inflated.
+ */
+export const MAX_VOICE_NPY_BYTES = 12 + NPY_MAX_HEADER_BYTES + KOKORO_FLOATS * DTYPE_SIZE.float64;
 const ARRAY_ALIGN = 64;
 /** numpy leaves room for the growth axis to reach this many digits. */
 const GROWTH_AXIS_MAX_DIGITS = 21;

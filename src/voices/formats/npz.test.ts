@@ -8,6 +8,8 @@ import { writeNpy } from './npy.js';
 import { readNpz, writeNpz } from './npz.js';
 import { VoiceFormatError } from './tensor.js';
 import { KOKORO_PACKS_DIR, sampleTensor } from '../../test-support/fixtures.js';
+import { craftZip, deflateRepeated } from '../../test-support/zip.js';
+import { MIN_INFLATE_BUDGET_BYTES, inflateLimit } from './zip.js';
 
 const PACKS = KOKORO_PACKS_DIR;
 
@@ -120,17 +122,17 @@ test('readNpz rejects broken entries and broken archives', () => {
 });
 
 test('zip-bomb guard: sizes from the central directory are checked before inflating', () => {
-  // 16 MiB of zeros deflates to ~16 KiB.
+  // An entry declaring more than a voice .npy can hold is refused before inflating.
   const zeros = new Uint8Array(16 * 1024 * 1024);
   const bomb = zipSync({ 'af_x.npy': zeros }, { level: 1 });
   assert.ok(bomb.length < 256 * 1024);
-  assert.throws(() => readNpz(bomb, { maxUncompressedBytes: 4 * 1024 * 1024 }), isFormatError(/inflate to more than/));
+  assert.throws(() => readNpz(bomb), isFormatError(/"af_x\.npy" declares 16777216 bytes, more than a voice \.npy can hold/));
 
-  // A declared size of ~4 GiB is refused under the default 1 GiB limit, nothing allocated.
+  // So is a declared size of ~4 GiB, nothing allocated.
   const small = zipSync({ 'af_x.npy': writeNpy(sampleTensor()) }, { level: 6 });
   const [cd] = centralHeaders(small);
   new DataView(small.buffer).setUint32(cd! + 24, 0xfffffff0, true);
-  assert.throws(() => readNpz(small), isFormatError(/inflate to more than 1073741824 bytes/));
+  assert.throws(() => readNpz(small), isFormatError(/declares 4294967280 bytes/));
 
   // The sum counts, not each entry alone.
   const two = writeNpz([['a', sampleTensor(1)], ['b', sampleTensor(2)]]);
@@ -138,11 +140,58 @@ test('zip-bomb guard: sizes from the central directory are checked before inflat
   assert.equal(readNpz(two, { maxUncompressedBytes: 2_000_000 }).size, 2);
 });
 
+function cpuMs(fn: () => void): { ms: number; error: unknown } {
+  const start = process.cpuUsage();
+  let error: unknown;
+  try {
+    fn();
+  } catch (e) {
+    error = e;
+  }
+  const used = process.cpuUsage(start);
+  return { ms: (used.user + used.system) / 1000, error };
+}
+
+test('zip-bomb guard: a 1 MB archive of entries that each look like a voice cannot inflate to 1 GiB', () => {
+  // 1,000 entries of 1 MiB of zeros each (under the per-voice cap), deflated to ~1 KB each.
+  const mib = 1 << 20;
+  const stored = deflateRepeated(new Uint8Array(64 * 1024), 16);
+  const entries = Array.from({ length: 1000 }, (_, i) => ({ name: `v${i}.npy`, stored, method: 8, declaredSize: mib }));
+  const bomb = craftZip(entries);
+  assert.ok(bomb.length < 1_500_000, `${bomb.length} bytes`);
+  const { ms, error } = cpuMs(() => readNpz(bomb));
+  assert.ok(isFormatError(/would inflate to more than \d+ bytes, over 8 times its own size/)(error), String(error));
+  assert.ok(ms < 100, `${ms} ms of CPU`);
+});
+
+test('zip-bomb guard: the inflate limit follows the upload limit', () => {
+  const five = writeNpz(Array.from({ length: 5 }, (_, i) => [`v${i}`, sampleTensor(i)] as const));
+  // A stored archive is its own size inflated: 2.6 MB, over twice a 1 MB upload limit.
+  assert.throws(() => readNpz(five, { maxUploadBytes: 1_000_000 }), isFormatError(/more than 2000000 bytes \(the limit for one upload\)/));
+  assert.equal(readNpz(five, { maxUploadBytes: 2_000_000 }).size, 5, 'within twice a 2 MB upload limit');
+  assert.equal(inflateLimit(1000, { maxUploadBytes: 100 << 20 }), MIN_INFLATE_BUDGET_BYTES, 'small archives get the floor');
+  assert.equal(inflateLimit(50 << 20, { maxUploadBytes: 100 << 20 }), 200 << 20, 'large ones twice the upload limit');
+  assert.equal(inflateLimit(4 << 20, {}), 32 << 20, 'in between, 8 times their size');
+});
+
 test('zip-bomb guard: a declared size smaller than the real data cannot overflow', () => {
   const zip = zipSync({ 'af_x.npy': writeNpy(sampleTensor()) }, { level: 6 });
   const [cd] = centralHeaders(zip);
   new DataView(zip.buffer).setUint32(cd! + 24, 1000, true);
-  assert.throws(() => readNpz(zip), VoiceFormatError);
+  assert.throws(() => readNpz(zip), isFormatError(/inflates to more than the 1000 bytes it declares/));
+
+  // A header claiming 1 MiB over a gigabyte of deflated zeros: inflation stops at 1 MiB.
+  const lying = craftZip([{ name: 'af_x.npy', stored: deflateRepeated(new Uint8Array(1 << 20), 1024), method: 8, declaredSize: 1 << 20 }]);
+  const { ms, error } = cpuMs(() => readNpz(lying));
+  assert.ok(isFormatError(/inflates to more than the 1048576 bytes it declares/)(error), String(error));
+  assert.ok(ms < 100, `${ms} ms of CPU`);
+});
+
+test('entries are checked against their CRC', () => {
+  const good = writeNpz([['af_x', sampleTensor()]]);
+  const copy = good.slice();
+  copy[2000] = copy[2000]! ^ 1; // inside the float data: still a valid voice, but not the one written
+  assert.throws(() => readNpz(copy), isFormatError(/fails its CRC check/));
 });
 
 test('archives listing more than 10,000 entries are refused', () => {

@@ -3,10 +3,10 @@
  * and `np.savez_compressed` (deflated) write them and kokoro-onnx reads them
  * (`np.load(path)[name]`).
  */
-import { zipSync, type Zippable } from 'fflate';
 import { isValidVoiceName, nameKey } from '../names.js';
-import { readNpy, writeNpy } from './npy.js';
+import { MAX_VOICE_NPY_BYTES, readNpy, writeNpy } from './npy.js';
 import { VoiceFormatError, validateKokoroTensor } from './tensor.js';
+import { StoredZipWriter, concat } from './zip-writer.js';
 import { type ZipLimits, extractZip, listZip } from './zip.js';
 
 export type NpzReadOptions = ZipLimits;
@@ -33,9 +33,10 @@ function voiceNameOfEntry(entry: string): string {
 
 /**
  * Reads every voice of an .npz archive, in archive order (an empty archive, as
- * `writeNpz([])` writes, gives an empty map). Refuses archives with
- * more than 10,000 entries, or whose entries would inflate past
- * `maxUncompressedBytes` (default 1 GiB), before inflating anything.
+ * `writeNpz([])` writes, gives an empty map). Before inflating anything, refuses
+ * archives with more than 10,000 entries, an entry declaring more bytes than a
+ * voice .npy can have, or entries that would inflate past the limits of
+ * `inflateLimit` (zip.ts).
  */
 export function readNpz(bytes: Uint8Array, opts: NpzReadOptions = {}): Map<string, Float32Array> {
   const what = '.npz archive';
@@ -53,6 +54,11 @@ export function readNpz(bytes: Uint8Array, opts: NpzReadOptions = {}): Map<strin
     }
     seen.set(nameKey(name), entry.name);
     names.set(entry.name, name);
+    if (entry.originalSize > MAX_VOICE_NPY_BYTES) {
+      throw new VoiceFormatError(
+        `${what}: entry "${entry.name}" declares ${entry.originalSize} bytes, more than a voice .npy can hold (${MAX_VOICE_NPY_BYTES})`,
+      );
+    }
   }
   const files = extractZip(bytes, entries, () => true, what, opts);
   const out = new Map<string, Float32Array>();
@@ -63,8 +69,18 @@ export function readNpz(bytes: Uint8Array, opts: NpzReadOptions = {}): Map<strin
   return out;
 }
 
-/** DOS timestamps start in 1980; a fixed date keeps the output reproducible. */
-const FIXED_MTIME = new Date(1980, 0, 1, 0, 0, 0);
+/** A voice's archive entry: name and .npy bytes; refuses invalid or repeated (case-insensitively) names and invalid tensors. */
+function npzEntry(name: string, tensor: Float32Array, seen: Set<string>): [string, Uint8Array] {
+  if (!isValidVoiceName(name)) {
+    throw new VoiceFormatError(`"${name}" is not a valid voice name`, 'invalid_voice_name');
+  }
+  if (seen.has(nameKey(name))) {
+    throw new VoiceFormatError(`voice "${name}" appears twice (names compare case-insensitively)`, 'invalid_voice_name');
+  }
+  seen.add(nameKey(name));
+  validateKokoroTensor(tensor, `voice "${name}"`);
+  return [`${name}.npy`, writeNpy(tensor)];
+}
 
 /**
  * Writes voices as an uncompressed (stored) .npz, as `np.savez` does: one
@@ -72,18 +88,22 @@ const FIXED_MTIME = new Date(1980, 0, 1, 0, 0, 0);
  * voice names and unique case-insensitively.
  */
 export function writeNpz(entries: Iterable<readonly [string, Float32Array]>): Uint8Array {
-  const files: Zippable = {};
+  const zip = new StoredZipWriter();
   const seen = new Set<string>();
-  for (const [name, tensor] of entries) {
-    if (!isValidVoiceName(name)) {
-      throw new VoiceFormatError(`"${name}" is not a valid voice name`, 'invalid_voice_name');
-    }
-    if (seen.has(nameKey(name))) {
-      throw new VoiceFormatError(`voice "${name}" appears twice (names compare case-insensitively)`, 'invalid_voice_name');
-    }
-    seen.add(nameKey(name));
-    validateKokoroTensor(tensor, `voice "${name}"`);
-    files[`${name}.npy`] = writeNpy(tensor);
-  }
-  return zipSync(files, { level: 0, mtime: FIXED_MTIME });
+  const parts: Uint8Array[] = [];
+  for (const [name, tensor] of entries) parts.push(...zip.entry(...npzEntry(name, tensor, seen)));
+  parts.push(zip.finish());
+  return concat(parts);
+}
+
+/**
+ * The same archive as `writeNpz`, as a stream of chunks: each voice is read from
+ * `entries` only when the consumer asks for more, so at most one voice is held
+ * however many there are, and archives past 4 GiB get ZIP64 records.
+ */
+export async function* streamNpz(entries: AsyncIterable<readonly [string, Float32Array]>): AsyncGenerator<Uint8Array> {
+  const zip = new StoredZipWriter();
+  const seen = new Set<string>();
+  for await (const [name, tensor] of entries) yield* zip.entry(...npzEntry(name, tensor, seen));
+  yield zip.finish();
 }

@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
-import { PyDict, PyGlobal, PyTuple, unpickle } from './pickle.js';
+import {
+  MAX_PICKLE_MARK_DEPTH,
+  MAX_PICKLE_MEMO_ENTRIES,
+  MAX_PICKLE_OPCODES,
+  MAX_PICKLE_STACK_ITEMS,
+  MAX_PICKLE_TEXT_BYTES,
+  PyDict,
+  PyGlobal,
+  PyTuple,
+  unpickle,
+} from './pickle.js';
 import { VoiceFormatError } from './tensor.js';
 
 const HAS_PYTHON = spawnSync('python3', ['-c', 'pass'], { stdio: 'ignore' }).status === 0;
@@ -108,4 +118,101 @@ test('malformed pickles never crash', () => {
       }
     }
   }
+});
+
+// ---------------------------------------------------------------------------
+// Limits: every quantity a crafted pickle can grow is capped, and passing a cap
+// stops the reader at once.
+
+/** PROTO 2, `body`, STOP. */
+function pickleOf(body: Uint8Array | number[]): Uint8Array {
+  const out = new Uint8Array(body.length + 3);
+  out.set([0x80, 2]);
+  out.set(body, 2);
+  out[out.length - 1] = 0x2e;
+  return out;
+}
+
+function cpuMs(fn: () => void): number {
+  const start = process.cpuUsage();
+  fn();
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
+}
+
+function refusedFor(limit: RegExp) {
+  return (e: unknown) => e instanceof VoiceFormatError && limit.test(e.message) && /the limit for a voice file/.test(e.message);
+}
+
+test('limits: 80 million NONEs stop at the stack limit, in milliseconds', () => {
+  const bomb = pickleOf(new Uint8Array(80_000_000).fill(0x4e));
+  let error: unknown;
+  const ms = cpuMs(() => {
+    try {
+      unpickle(bomb, NO_GLOBALS);
+    } catch (e) {
+      error = e;
+    }
+  });
+  assert.ok(refusedFor(new RegExp(`more than ${MAX_PICKLE_STACK_ITEMS} stack items`))(error), `refused for its stack: ${String(error)}`);
+  // It stops where the limit is passed, not at the end of the data.
+  assert.match(String(error), new RegExp(`at byte ${MAX_PICKLE_STACK_ITEMS + 2}\\)`), 'stops at the first item over the limit');
+  assert.ok(ms < 500, `took ${ms} ms of CPU`);
+});
+
+test('limits: opcodes, memo entries, nested marks, string bytes', () => {
+  // NONE, POP pairs keep the stack empty: only the opcode count grows.
+  const pairs = new Uint8Array(2 * (MAX_PICKLE_OPCODES / 2 + 1) + 1).fill(0x4e);
+  for (let i = 1; i < pairs.length; i += 2) pairs[i] = 0x30;
+  assert.throws(() => unpickle(pickleOf(pairs), NO_GLOBALS), refusedFor(/opcodes/), 'opcode limit');
+
+  // NONE, then LONG_BINPUT i for ever more i.
+  const puts = new Uint8Array(1 + 5 * (MAX_PICKLE_MEMO_ENTRIES + 1));
+  puts[0] = 0x4e;
+  const view = new DataView(puts.buffer);
+  for (let i = 0; i <= MAX_PICKLE_MEMO_ENTRIES; i++) {
+    puts[1 + 5 * i] = 0x72;
+    view.setUint32(2 + 5 * i, i, true);
+  }
+  assert.throws(() => unpickle(pickleOf(puts), NO_GLOBALS), refusedFor(/memo entries/), 'memo limit');
+  // Overwriting one memo slot over and over is not growth.
+  const same = new Uint8Array(1 + 2 * 100_000).fill(0x71);
+  same[0] = 0x4e;
+  for (let i = 2; i < same.length; i += 2) same[i] = 7;
+  assert.equal(unpickle(pickleOf(same), NO_GLOBALS), null, 'rewriting a memo slot is allowed');
+
+  const marks = new Uint8Array(MAX_PICKLE_MARK_DEPTH + 1).fill(0x28);
+  assert.throws(() => unpickle(pickleOf(marks), NO_GLOBALS), refusedFor(/nested marks/), 'mark depth');
+
+  // One BINBYTES just over the text limit.
+  const size = MAX_PICKLE_TEXT_BYTES + 1;
+  const big = new Uint8Array(5 + size);
+  big[0] = 0x42;
+  new DataView(big.buffer).setUint32(1, size, true);
+  assert.throws(() => unpickle(pickleOf(big), NO_GLOBALS), refusedFor(/bytes of strings/), 'text limit');
+  // Many short strings count together.
+  const short = new Uint8Array(257).fill(0x61);
+  short[0] = 0x8c;
+  short[1] = 255;
+  short[256] = 0x30; // POP: the stack does not grow
+  const repeats = Math.ceil(MAX_PICKLE_TEXT_BYTES / 254);
+  const many = new Uint8Array(short.length * repeats + 1);
+  for (let i = 0; i < repeats; i++) many.set(short, i * short.length);
+  many[many.length - 1] = 0x4e;
+  assert.throws(() => unpickle(pickleOf(many), NO_GLOBALS), refusedFor(/bytes of strings/), 'text limit, summed');
+});
+
+test('limits: a long APPENDS batch is refused as a VoiceFormatError, not a call-stack overflow', () => {
+  const n = 200_000;
+  const body = new Uint8Array(n + 3);
+  body[0] = 0x5d; // EMPTY_LIST
+  body[1] = 0x28; // MARK
+  body.fill(0x4e, 2, 2 + n);
+  body[2 + n] = 0x65; // APPENDS
+  assert.throws(() => unpickle(pickleOf(body), NO_GLOBALS), refusedFor(/stack items/));
+  // Just under the limit it reads, in one batch.
+  const ok = body.slice(0, MAX_PICKLE_STACK_ITEMS + 1);
+  ok[ok.length - 1] = 0x65;
+  const list = unpickle(pickleOf(ok), NO_GLOBALS) as unknown[];
+  assert.equal(list.length, MAX_PICKLE_STACK_ITEMS - 2, 'the list holds the batch');
 });

@@ -53,6 +53,30 @@ type StackItem = unknown;
 const MAX_LINE = 512;
 const MAX_LONG_BYTES = 16;
 
+/*
+ * Limits on what a pickle can make the reader do. A pickle has no loops, but a few
+ * bytes can still grow without bound once inflated from a zip (78 KB of deflate
+ * makes 80 million NONE opcodes), so every quantity that grows is capped and the
+ * reader stops the moment one is passed. Real Kokoro .pt pickles are tiny: a single
+ * (510, 1, 256) voice is ~30 opcodes and ~300 bytes, and a state dict costs about
+ * 30 opcodes, 10 memo entries and 40 bytes of strings per tensor, so even 10,000
+ * voices (the most entries an archive may list) stay under a third of each limit.
+ */
+/** Opcodes executed: 10,000 tensors take ~300,000. */
+export const MAX_PICKLE_OPCODES = 1_000_000;
+/**
+ * Items on the stack and on every marked stack below it together. Python's pickler
+ * writes containers in batches of 1,000 (APPENDS/SETITEMS), so a real stack holds
+ * about 2,000 items at most, however large the dict.
+ */
+export const MAX_PICKLE_STACK_ITEMS = 100_000;
+/** Nested MARKs (open tuples/lists/dicts being built): real files nest fewer than 10. */
+export const MAX_PICKLE_MARK_DEPTH = 256;
+/** Memo entries: PyTorch memoizes each object once, ~10 per tensor. */
+export const MAX_PICKLE_MEMO_ENTRIES = 500_000;
+/** Bytes of all strings and byte strings created: keys, storage names, "cpu" — ~40 per tensor. */
+export const MAX_PICKLE_TEXT_BYTES = 16 * 1024 * 1024;
+
 function isDictKey(v: unknown): v is PyDictKey {
   return v === null || ['string', 'number', 'bigint', 'boolean'].includes(typeof v);
 }
@@ -77,10 +101,25 @@ export function unpickle(data: Uint8Array, opts: UnpickleOptions): unknown {
   let opPos = 0;
   let stack: StackItem[] = [];
   const metastack: StackItem[][] = [];
+  /** Items held by the stacks in `metastack`, so the total is known without summing. */
+  let markedItems = 0;
   const memo = new Map<number, unknown>();
+  let opcodes = 0;
+  let textBytes = 0;
 
   const fail = (why: string): never => {
     throw new VoiceFormatError(`${what} is invalid: ${why} (at byte ${opPos})`);
+  };
+  const overLimit = (quantity: string, limit: number): never =>
+    fail(`it needs more than ${limit} ${quantity}, the limit for a voice file`);
+  const push = (v: unknown): void => {
+    if (stack.length + markedItems >= MAX_PICKLE_STACK_ITEMS) overLimit('stack items', MAX_PICKLE_STACK_ITEMS);
+    stack.push(v);
+  };
+  /** Counts `n` bytes of string data against the text limit before they are copied. */
+  const countText = (n: number): void => {
+    textBytes += n;
+    if (textBytes > MAX_PICKLE_TEXT_BYTES) overLimit('bytes of strings', MAX_PICKLE_TEXT_BYTES);
   };
   const need = (n: number): void => {
     if (n < 0 || pos + n > data.length) fail('truncated');
@@ -120,9 +159,15 @@ export function unpickle(data: Uint8Array, opts: UnpickleOptions): unknown {
     pos += n;
     return out;
   };
+  /** A byte string the pickle creates (not a name or a number): counted against the text limit. */
+  const byteString = (n: number): Uint8Array => {
+    need(n);
+    countText(n);
+    return bytes(n);
+  };
   const text = (n: number): string => {
     try {
-      return utf8.decode(bytes(n));
+      return utf8.decode(byteString(n));
     } catch (e) {
       if (e instanceof VoiceFormatError) throw e;
       return fail('string is not valid UTF-8');
@@ -147,11 +192,18 @@ export function unpickle(data: Uint8Array, opts: UnpickleOptions): unknown {
     if (stack.length === 0) fail('stack underflow');
     return stack[stack.length - 1];
   };
+  const mark = (): void => {
+    if (metastack.length >= MAX_PICKLE_MARK_DEPTH) overLimit('nested marks', MAX_PICKLE_MARK_DEPTH);
+    metastack.push(stack);
+    markedItems += stack.length;
+    stack = [];
+  };
   const popMark = (): unknown[] => {
     const items = stack;
     const previous = metastack.pop();
     if (previous === undefined) fail('no mark on the stack');
     stack = previous!;
+    markedItems -= stack.length;
     return items;
   };
   const resolveGlobal = (module: string, name: string): PyGlobal => {
@@ -175,14 +227,18 @@ export function unpickle(data: Uint8Array, opts: UnpickleOptions): unknown {
   };
   const appendItems = (target: unknown, items: readonly unknown[]): void => {
     if (!Array.isArray(target)) fail('APPEND(S) on something that is not a list');
-    (target as unknown[]).push(...items);
+    // A loop, not push(...items): spreading a long batch would overflow the call stack.
+    const list = target as unknown[];
+    for (const item of items) list.push(item);
   };
   const memoPut = (index: number): void => {
+    if (!memo.has(index) && memo.size >= MAX_PICKLE_MEMO_ENTRIES) overLimit('memo entries', MAX_PICKLE_MEMO_ENTRIES);
     memo.set(index, top());
   };
 
   for (;;) {
     opPos = pos;
+    if (++opcodes > MAX_PICKLE_OPCODES) overLimit('opcodes', MAX_PICKLE_OPCODES);
     const op = u8();
     switch (op) {
       case 0x80: {
@@ -198,8 +254,7 @@ export function unpickle(data: Uint8Array, opts: UnpickleOptions): unknown {
       case 0x2e: // STOP '.': like Python, the result is the top of the stack
         return pop();
       case 0x28: // MARK '('
-        metastack.push(stack);
-        stack = [];
+        mark();
         break;
       case 0x30: // POP '0'
         if (stack.length > 0) stack.pop();
@@ -209,92 +264,92 @@ export function unpickle(data: Uint8Array, opts: UnpickleOptions): unknown {
         popMark();
         break;
       case 0x32: // DUP '2'
-        stack.push(top());
+        push(top());
         break;
       case 0x4e: // NONE 'N'
-        stack.push(null);
+        push(null);
         break;
       case 0x88: // NEWTRUE
-        stack.push(true);
+        push(true);
         break;
       case 0x89: // NEWFALSE
-        stack.push(false);
+        push(false);
         break;
       case 0x4a: // BININT 'J'
-        stack.push(i32());
+        push(i32());
         break;
       case 0x4b: // BININT1 'K'
-        stack.push(u8());
+        push(u8());
         break;
       case 0x4d: // BININT2 'M'
-        stack.push(u16());
+        push(u16());
         break;
       case 0x8a: {
         // LONG1
         const n = u8();
         if (n > MAX_LONG_BYTES) fail('integer too large');
-        stack.push(decodeLong(bytes(n)));
+        push(decodeLong(bytes(n)));
         break;
       }
       case 0x8b: {
         // LONG4
         const n = i32();
         if (n < 0 || n > MAX_LONG_BYTES) fail('integer too large');
-        stack.push(decodeLong(bytes(n)));
+        push(decodeLong(bytes(n)));
         break;
       }
       case 0x47: {
         // BINFLOAT 'G' (big-endian double)
         need(8);
-        stack.push(view.getFloat64(pos, false));
+        push(view.getFloat64(pos, false));
         pos += 8;
         break;
       }
       case 0x58: // BINUNICODE 'X'
-        stack.push(text(u32()));
+        push(text(u32()));
         break;
       case 0x8c: // SHORT_BINUNICODE
-        stack.push(text(u8()));
+        push(text(u8()));
         break;
       case 0x8d: // BINUNICODE8
-        stack.push(text(u64()));
+        push(text(u64()));
         break;
       case 0x55: // SHORT_BINSTRING 'U'
-        stack.push(latin1.decode(bytes(u8())));
+        push(latin1.decode(byteString(u8())));
         break;
       case 0x54: {
         // BINSTRING 'T'
         const n = i32();
         if (n < 0) fail('negative string length');
-        stack.push(latin1.decode(bytes(n)));
+        push(latin1.decode(byteString(n)));
         break;
       }
       case 0x43: // SHORT_BINBYTES 'C'
-        stack.push(bytes(u8()));
+        push(byteString(u8()));
         break;
       case 0x42: // BINBYTES 'B'
-        stack.push(bytes(u32()));
+        push(byteString(u32()));
         break;
       case 0x8e: // BINBYTES8
-        stack.push(bytes(u64()));
+        push(byteString(u64()));
         break;
       case 0x29: // EMPTY_TUPLE ')'
-        stack.push(new PyTuple([]));
+        push(new PyTuple([]));
         break;
       case 0x74: {
         // TUPLE 't' (popMark swaps `stack`: take the items before pushing)
         const items = popMark();
-        stack.push(new PyTuple(items));
+        push(new PyTuple(items));
         break;
       }
       case 0x85: // TUPLE1
-        stack.push(new PyTuple([pop()]));
+        push(new PyTuple([pop()]));
         break;
       case 0x86: {
         // TUPLE2
         const b = pop();
         const a = pop();
-        stack.push(new PyTuple([a, b]));
+        push(new PyTuple([a, b]));
         break;
       }
       case 0x87: {
@@ -302,16 +357,16 @@ export function unpickle(data: Uint8Array, opts: UnpickleOptions): unknown {
         const c = pop();
         const b = pop();
         const a = pop();
-        stack.push(new PyTuple([a, b, c]));
+        push(new PyTuple([a, b, c]));
         break;
       }
       case 0x5d: // EMPTY_LIST ']'
-        stack.push([]);
+        push([]);
         break;
       case 0x6c: {
         // LIST 'l'
         const items = popMark();
-        stack.push(items);
+        push(items);
         break;
       }
       case 0x61: {
@@ -327,14 +382,14 @@ export function unpickle(data: Uint8Array, opts: UnpickleOptions): unknown {
         break;
       }
       case 0x7d: // EMPTY_DICT '}'
-        stack.push(new PyDict());
+        push(new PyDict());
         break;
       case 0x64: {
         // DICT 'd'
         const items = popMark();
         const dict = new PyDict();
         setItems(dict, items);
-        stack.push(dict);
+        push(dict);
         break;
       }
       case 0x73: {
@@ -354,7 +409,7 @@ export function unpickle(data: Uint8Array, opts: UnpickleOptions): unknown {
         // GLOBAL 'c'
         const module = line();
         const name = line();
-        stack.push(resolveGlobal(module, name));
+        push(resolveGlobal(module, name));
         break;
       }
       case 0x93: {
@@ -362,14 +417,14 @@ export function unpickle(data: Uint8Array, opts: UnpickleOptions): unknown {
         const name = pop();
         const module = pop();
         if (typeof module !== 'string' || typeof name !== 'string') fail('STACK_GLOBAL needs two strings');
-        stack.push(resolveGlobal(module as string, name as string));
+        push(resolveGlobal(module as string, name as string));
         break;
       }
       case 0x51: {
         // BINPERSID 'Q'
         const pid = pop();
         if (!opts.persistentLoad) fail('persistent ids are not supported here');
-        stack.push(opts.persistentLoad!(pid));
+        push(opts.persistentLoad!(pid));
         break;
       }
       case 0x52: {
@@ -381,7 +436,7 @@ export function unpickle(data: Uint8Array, opts: UnpickleOptions): unknown {
         const g = fn as PyGlobal;
         const handler = opts.globals.get(g.qualifiedName)?.call;
         if (!handler) fail(`"${g.qualifiedName}" cannot be called`);
-        stack.push(handler!((args as PyTuple).items));
+        push(handler!((args as PyTuple).items));
         break;
       }
       case 0x62: {
@@ -405,7 +460,7 @@ export function unpickle(data: Uint8Array, opts: UnpickleOptions): unknown {
         // LONG_BINGET 'j'
         const index = op === 0x68 ? u8() : u32();
         if (!memo.has(index)) fail(`memo entry ${index} is missing`);
-        stack.push(memo.get(index));
+        push(memo.get(index));
         break;
       }
       default:

@@ -3,7 +3,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { unzipSync, zipSync } from 'fflate';
-import { readPt, readPtTensors, type TorchTensor } from './pt.js';
+import { Pickle } from '../../test-support/pickle.js';
+import { craftZip, deflateRepeated } from '../../test-support/zip.js';
+import { MAX_PICKLE_BYTES, readPt, readPtTensors, type TorchTensor } from './pt.js';
 import { VoiceFormatError } from './tensor.js';
 
 const FIXTURES = new URL('./fixtures/', import.meta.url);
@@ -162,58 +164,6 @@ test('big-endian files (byteorder "big") are byte-swapped', () => {
 // ---------------------------------------------------------------------------
 // Hand-made pickles: the unsafe and the malformed
 
-/** Emits pickle opcodes. */
-class Pickle {
-  private readonly out: number[] = [];
-  raw(...b: number[]): this {
-    this.out.push(...b);
-    return this;
-  }
-  proto(n = 2): this {
-    return this.raw(0x80, n);
-  }
-  global(module: string, name: string): this {
-    return this.raw(0x63, ...ascii(`${module}\n${name}\n`));
-  }
-  str(s: string): this {
-    const b = ascii(s);
-    return this.raw(0x58, b.length & 0xff, (b.length >> 8) & 0xff, 0, 0, ...b);
-  }
-  int(n: number): this {
-    if (n >= 0 && n < 256) return this.raw(0x4b, n);
-    const b = new Uint8Array(4);
-    new DataView(b.buffer).setInt32(0, n, true);
-    return this.raw(0x4a, ...b);
-  }
-  ints(ns: number[]): this {
-    this.mark();
-    for (const n of ns) this.int(n);
-    return this.raw(0x74);
-  }
-  mark(): this {
-    return this.raw(0x28);
-  }
-  tuple(): this {
-    return this.raw(0x74);
-  }
-  reduce(): this {
-    return this.raw(0x52);
-  }
-  stop(): Uint8Array {
-    return new Uint8Array([...this.out, 0x2e]);
-  }
-  /** `_rebuild_tensor_v2(storage, offset, size, stride, False, OrderedDict())` */
-  tensor(t: { storage?: string; key?: string; numel: number; offset?: number; size: number[]; stride: number[]; extra?: boolean }): this {
-    this.global('torch._utils', '_rebuild_tensor_v2').mark();
-    this.mark().str('storage').global('torch', t.storage ?? 'FloatStorage').str(t.key ?? '0').str('cpu').int(t.numel).tuple();
-    this.raw(0x51); // BINPERSID
-    this.int(t.offset ?? 0).ints(t.size).ints(t.stride).raw(0x89);
-    this.global('collections', 'OrderedDict').raw(0x29).reduce();
-    if (t.extra) this.raw(0x4e); // metadata = None (7th argument, newer PyTorch)
-    return this.tuple().reduce();
-  }
-}
-
 function ptZip(pkl: Uint8Array, storages: Record<string, Uint8Array> = {}, prefix = 'archive/'): Uint8Array {
   const files: Record<string, Uint8Array> = { [`${prefix}data.pkl`]: pkl, [`${prefix}version`]: ascii('3\n') };
   for (const [k, v] of Object.entries(storages)) files[`${prefix}data/${k}`] = v;
@@ -361,4 +311,61 @@ test('random corruption of a real .pt gives a VoiceFormatError or the right data
     }
   }
   assert.deepEqual(readPtTensors(good), expected);
+});
+
+// ---------------------------------------------------------------------------
+// Bombs: a small file must not cost much CPU or memory
+
+function cpuMs(fn: () => void): { ms: number; error: unknown } {
+  const start = process.cpuUsage();
+  let error: unknown;
+  try {
+    fn();
+  } catch (e) {
+    error = e;
+  }
+  const used = process.cpuUsage(start);
+  return { ms: (used.user + used.system) / 1000, error };
+}
+
+test('an 83 KB .pt whose data.pkl inflates to 80 million NONEs is refused in milliseconds', () => {
+  const nones = new Uint8Array(1 << 20).fill(0x4e);
+  const deflated = deflateRepeated(nones, 80, new Uint8Array([0x80, 2]), new Uint8Array([0x2e]));
+  const size = 2 + 80 * nones.length + 1;
+  const version = { name: 'archive/version', stored: ascii('3\n'), declaredSize: 2 };
+  const honest = craftZip([{ name: 'archive/data.pkl', stored: deflated, method: 8, declaredSize: size }, version]);
+  assert.ok(honest.length < 100_000, `the bomb is ${honest.length} bytes`);
+  const refused = cpuMs(() => readPt(honest));
+  assert.ok(isFormatError(/data\.pkl declares 83886083 bytes/)(refused.error), String(refused.error));
+  assert.ok(refused.ms < 100, `honest header: ${refused.ms} ms of CPU`);
+
+  // The same data under a header claiming 1 MiB: inflation stops at 1 MiB.
+  const lying = craftZip([{ name: 'archive/data.pkl', stored: deflated, method: 8, declaredSize: 1 << 20 }, version]);
+  const stopped = cpuMs(() => readPt(lying));
+  assert.ok(isFormatError(/inflates to more than the 1048576 bytes it declares/)(stopped.error), String(stopped.error));
+  assert.ok(stopped.ms < 100, `lying header: ${stopped.ms} ms of CPU`);
+
+  // Within the size limit, the pickle reader's own limits stop it.
+  const small = new Uint8Array(MAX_PICKLE_BYTES).fill(0x4e);
+  small.set([0x80, 2]);
+  small[small.length - 1] = 0x2e;
+  const within = cpuMs(() => readPt(ptZip(small)));
+  assert.ok(isFormatError(/stack items, the limit/)(within.error), String(within.error));
+  assert.ok(within.ms < 100, `within the size limit: ${within.ms} ms of CPU`);
+});
+
+test('views cannot multiply one small storage past the inflate limit', () => {
+  // 40 voices, all views of one 522 KB storage: 21 MB of tensors from a 523 KB file,
+  // over the 16 MiB an archive this small may inflate to.
+  const p = new Pickle().proto().raw(0x7d).mark();
+  p.str('v0').tensor({ numel: 130_560, size: [510, 1, 256], stride: [256, 256, 1] }).raw(0x71, 1);
+  for (let i = 1; i < 40; i++) p.str(`v${i}`).raw(0x68, 1);
+  const storage = { 0: f32(Array(130_560).fill(0.25)) };
+  const many = ptZip(p.raw(0x75).stop(), storage);
+  assert.throws(() => readPt(many), isFormatError(/size limit/), '40 views of one storage');
+  // Within it, shared storages read as before.
+  const few = new Pickle().proto().raw(0x7d).mark();
+  few.str('v0').tensor({ numel: 130_560, size: [510, 1, 256], stride: [256, 256, 1] }).raw(0x71, 1);
+  for (let i = 1; i < 8; i++) few.str(`v${i}`).raw(0x68, 1);
+  assert.equal((readPt(ptZip(few.raw(0x75).stop(), storage)) as Map<string, Float32Array>).size, 8, '8 views are fine');
 });

@@ -18,14 +18,7 @@ import { isValidVoiceName, nameKey } from '../names.js';
 import { DTYPE_SIZE, type FloatDType, elementReader } from './dtypes.js';
 import { type AllowedGlobal, PyDict, PyGlobal, PyTuple, unpickle } from './pickle.js';
 import { KOKORO_FLOATS, VoiceFormatError, checkKokoroShape, validateKokoroTensor } from './tensor.js';
-import {
-  DEFAULT_MAX_UNCOMPRESSED_BYTES,
-  type ZipEntryInfo,
-  type ZipLimits,
-  extractZip,
-  listZip,
-  looksLikeZip,
-} from './zip.js';
+import { type ZipEntry, type ZipEntryInfo, type ZipLimits, extractZip, inflateLimit, listZip, looksLikeZip } from './zip.js';
 
 /** A tensor read from a .pt file, converted to float32, in C (row-major) order. */
 export interface TorchTensor {
@@ -39,6 +32,14 @@ export type PtReadOptions = ZipLimits;
 
 /** Most dimensions a tensor may have. */
 const MAX_NDIM = 16;
+/**
+ * Largest `data.pkl` read, checked against the zip directory before inflating:
+ * PyTorch pickles ~100 bytes per tensor, so 4 MiB is 40,000 tensors, four times
+ * the most entries (storages) an archive may list.
+ */
+export const MAX_PICKLE_BYTES = 4 * 1024 * 1024;
+/** The `byteorder` record holds "little" or "big". */
+const MAX_BYTEORDER_BYTES = 16;
 
 const FLOAT_STORAGE_TYPES: Readonly<Record<string, FloatDType>> = {
   FloatStorage: 'float32',
@@ -167,7 +168,12 @@ function loadPt(bytes: Uint8Array, opts: PtReadOptions): LoadedPt {
     bad(pickles.length === 0 ? 'no <archive>/data.pkl entry (is it a PyTorch file?)' : 'more than one data.pkl');
   }
   const prefix = pickles[0]!.name.slice(0, -'data.pkl'.length);
-  const maxBytes = opts.maxUncompressedBytes ?? DEFAULT_MAX_UNCOMPRESSED_BYTES;
+  const maxBytes = inflateLimit(bytes.length, opts);
+  const byName = new Map<string, ZipEntry>(entries.map((e) => [e.name, e]));
+  if (pickles[0]!.originalSize > MAX_PICKLE_BYTES) {
+    bad(`data.pkl declares ${pickles[0]!.originalSize} bytes; a voice file's pickle is at most ${MAX_PICKLE_BYTES}`);
+  }
+  if ((byName.get(`${prefix}byteorder`)?.originalSize ?? 0) > MAX_BYTEORDER_BYTES) bad('the byteorder record is too long');
 
   const meta = extractZip(
     bytes,
@@ -224,9 +230,11 @@ function loadPt(bytes: Uint8Array, opts: PtReadOptions): LoadedPt {
   }
 
   const storageData = new Map<string, Uint8Array>();
-  const byName = new Map<string, ZipEntryInfo>(entries.map((e) => [e.name, e]));
   let storagesRead = false;
-  /** Reads every referenced storage at once, within what is left of the size budget. */
+  /**
+   * Reads every referenced floating-point storage at once (the others are never
+   * read: their tensors are refused), within what is left of the size budget.
+   */
   const readStorages = (): void => {
     if (storagesRead) return;
     storagesRead = true;
@@ -236,7 +244,7 @@ function loadPt(bytes: Uint8Array, opts: PtReadOptions): LoadedPt {
     const files = extractZip(
       bytes,
       entries,
-      (name) => name.startsWith(`${prefix}data/`) && storageTypes.has(name.slice(prefix.length + 5)),
+      (name) => name.startsWith(`${prefix}data/`) && (storageTypes.get(name.slice(prefix.length + 5))?.dtype ?? null) !== null,
       what,
       { ...opts, maxUncompressedBytes: Math.max(0, budget) },
     );
@@ -289,8 +297,10 @@ function loadPt(bytes: Uint8Array, opts: PtReadOptions): LoadedPt {
 /**
  * Reads any floating-point tensor, or dict of them, from a .pt file (any shape,
  * contiguous or not), converted to float32 in C order. Refuses archives that
- * would inflate past `maxUncompressedBytes` (default 1 GiB) and tensors totalling
- * more elements than a quarter of it.
+ * would inflate past `inflateLimit` (zip.ts), a data.pkl over MAX_PICKLE_BYTES,
+ * pickles over the reader's limits (pickle.ts), and tensors totalling more
+ * float32 bytes than the inflate limit: views can repeat one small storage, so
+ * the tensors, not only the entries, must stay within what an upload may cost.
  */
 export function readPtTensors(bytes: Uint8Array, opts: PtReadOptions = {}): TorchTensor | Map<string, TorchTensor> {
   const loaded = loadPt(bytes, opts);
