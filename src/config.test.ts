@@ -281,4 +281,10 @@ describe('Kokoro settings', () => {
     assertConfigError({ env: { LITETTS_ONNX_THREADS: '-1' } }, /onnxThreads/, /LITETTS_ONNX_THREADS/);
     assertConfigError({ env: { LITETTS_ONNX_THREADS: 'many' } }, /onnxThreads/, /not a whole number/);
   });
+
+  test('inherited names are no settings: __proto__ and constructor in a config file are refused by name', () => {
+    assertConfigError({ file: configFile('{"constructor": 1}') }, /Unknown setting 'constructor'/);
+    assertConfigError({ file: configFile('{"__proto__": {"port": 1}}') }, /Unknown setting '__proto__'/);
+    assertConfigError({ file: configFile('{"toString": "x"}') }, /Unknown setting 'toString'/);
+  });
 });

@@ -159,7 +159,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   const file = sources.file ?? env.LITETTS_CONFIG ?? null;
   if (file) {
     for (const [key, value] of Object.entries(readConfigFile(file))) {
-      if (!(key in SETTINGS)) throw new ConfigError(`Unknown setting '${key}' in config file ${file}`);
+      if (!Object.hasOwn(SETTINGS, key)) throw new ConfigError(`Unknown setting '${key}' in config file ${file}`);
       merged[key] = value;
       origin[key] = `config file ${file}`;
     }
@@ -173,7 +173,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   }
   for (const [key, value] of Object.entries(sources.flags ?? {})) {
     if (value === undefined) continue;
-    const setting = SETTINGS[key as ConfigKey];
+    const setting = Object.hasOwn(SETTINGS, key) ? SETTINGS[key as ConfigKey] : undefined;
     if (!setting) throw new ConfigError(`Unknown setting '${key}'`);
     origin[key] = `flag --${kebab(key)}`;
     merged[key] = typeof value === 'string' ? parseText(value, setting.kind, key, origin[key]) : value;

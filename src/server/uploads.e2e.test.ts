@@ -254,12 +254,17 @@ describe('uploads under load (real server, one slot per route, 2 s limit)', () =
     assert.deepEqual(leftovers(server), [], 'no upload is left on disk');
   });
 
-  test('a file that takes longer than the limit is given up with a 4xx that says so', async () => {
+  // The parsers' own limits now refuse this bomb before the time limit matters (400); the pool's
+  // test covers a task that really runs past the limit. Either way: a 4xx within the limit.
+  test('a file that would take longer than the limit is refused with a 4xx that says why, within the limit', async () => {
     const bomb = pickleBomb();
     const started = performance.now();
     const answer = await importFile(server, 'bomb.pt', bomb);
     const ms = performance.now() - started;
-    assert.ok(answer.status === 422 || answer.status === 413, `422 (too slow) or 413 (too big), got ${answer.status} ${JSON.stringify(answer.body)}`);
+    assert.ok(
+      answer.status === 422 || answer.status === 413 || (answer.status === 400 && answer.body.error?.code === 'invalid_voice_file'),
+      `422 (too slow), 413 (too big) or 400 (a parser limit), got ${answer.status} ${JSON.stringify(answer.body)}`,
+    );
     if (answer.status === 422) {
       assert.equal(answer.body.error?.code, 'upload_timeout', 'code');
       assert.match(answer.body.error?.message ?? '', /took too long to process/, 'says the file took too long');
