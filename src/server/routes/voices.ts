@@ -144,7 +144,7 @@ export function voiceRoutes(app: FastifyInstance, library: VoiceLibrary, maxUplo
     },
   );
 
-  app.post('/v1/voices/import', { schema: { summary: 'Import voices from .bin, .npz, .npy, .pt or espeak JSON (multipart field "file")', tags } }, async (request, reply) => {
+  app.post('/v1/voices/import', { schema: { summary: 'Import voices from .bin, .npz, .npy, .pt or espeak JSON (multipart field "file")', tags, consumes: ['multipart/form-data'] } }, async (request, reply) => {
     const form = await readMultipart(request, 'file', maxUploadBytes);
     if (!form.file) throw errors.missingParam('file');
     const voices = await importVoices(library, form.file.fileName, form.file.bytes, {
