@@ -12,7 +12,8 @@ import type { VoiceLibrary } from '../voices/library.js';
 import { installAuth } from './auth.js';
 import { installBodyParsing } from './body.js';
 import { installCrossSiteGuard, registerCors } from './cross-site.js';
-import { clientErrorHandler, installErrorHandling } from './error-handler.js';
+import { MAX_PARAM_LENGTH, clientErrorHandler, frameworkErrorHandler, installErrorHandling } from './error-handler.js';
+import { errors } from './errors.js';
 import { registerSecurityHeaders } from './headers.js';
 import type { Metrics } from './metrics.js';
 import { registerRateLimit } from './rate-limit.js';
@@ -52,8 +53,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Wrong types are 400s, not silently coerced ("1.5" is not a speed).
     ajv: { customOptions: { coerceTypes: false, allErrors: false } },
     clientErrorHandler,
+    frameworkErrors: frameworkErrorHandler,
+    maxParamLength: MAX_PARAM_LENGTH,
     // The drain answers requests during shutdown itself, in the error shape.
     return503OnClosing: false,
+    // Node would answer a missing Host with a bare 400; the hook below answers in the error shape.
+    http: { requireHostHeader: false },
   });
   const { config } = deps;
   installErrorHandling(app, deps.logger, {
@@ -65,6 +70,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // runs after them as a per-route hook.
   await registerSecurityHeaders(app);
   await registerCors(app, deps.corsOrigins);
+  app.addHook('onRequest', async (request) => {
+    // HTTP/1.1 requires Host, and the cross-site guard compares Origin with it.
+    if (request.headers.host === undefined && request.raw.httpVersion === '1.1') throw errors.badRequest('no Host header');
+  });
   deps.drain.install(app);
   installCrossSiteGuard(app, deps.corsOrigins);
   installAuth(app, { keys: deps.apiKeys, metricsPublic: config.metricsPublic });

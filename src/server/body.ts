@@ -3,6 +3,7 @@ import { errors } from './errors.js';
 
 /** Keys that prototype-polluting merges act on; no field of the API is named so. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor']);
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** The media type of a Content-Type header, lower-cased, without parameters. */
 export function mediaType(header: string | undefined): string {
@@ -21,7 +22,8 @@ export function acceptedTypes(request: FastifyRequest): readonly string[] {
  * Request bodies: JSON (strictly) and, where a route says so, multipart; nothing else.
  * - An empty body with a JSON content type is no body, as many client wrappers send it on
  *   DELETE and on POSTs without parameters; a route that needs a body then names the missing field.
- * - JSON must be UTF-8 (RFC 8259), so a charset parameter saying otherwise is a 415.
+ * - JSON must be UTF-8 (RFC 8259): a charset parameter saying otherwise is a 415, bytes that
+ *   are not UTF-8 a 400.
  * - Numbers JSON.parse turns into ±Infinity (1e400) and `__proto__`/`constructor` keys are 400s
  *   naming the field, instead of reaching validation as `null` or a merge as a prototype.
  * - A body of the wrong kind for the route (multipart to a JSON route, JSON to an upload) is a
@@ -29,18 +31,30 @@ export function acceptedTypes(request: FastifyRequest): readonly string[] {
  */
 export function installBodyParsing(app: FastifyInstance): void {
   app.removeContentTypeParser(['application/json', 'text/plain']);
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, async (request: FastifyRequest, body: string) => {
-    const charset = /;\s*charset\s*=\s*"?([^";\s]*)"?/i.exec(request.headers['content-type'] ?? '')?.[1];
-    if (charset !== undefined && !/^utf-?8$/i.test(charset)) throw errors.jsonCharset(charset);
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, async (request: FastifyRequest, body: Buffer) => {
+    const header = request.headers['content-type'] ?? '';
+    const params = mediaTypeParams(header);
+    if (params === null) throw errors.malformedContentType(header);
+    // Every charset parameter counts: `charset=utf-8; charset=latin1` is not UTF-8 either.
+    for (const [name, value] of params) if (name === 'charset' && !/^utf-?8$/i.test(value)) throw errors.jsonCharset(value);
     if (body.length === 0) return undefined;
     let value: unknown;
     try {
-      value = JSON.parse(body);
+      // Strict decoding: bytes that are not UTF-8 are refused, not silently turned into U+FFFD;
+      // a byte-order mark is kept, so JSON.parse refuses it like any stray character.
+      value = JSON.parse(UTF8.decode(body));
     } catch (error) {
-      throw errors.invalidJson(shorten((error as Error).message));
+      const detail = error instanceof TypeError ? 'the body is not valid UTF-8' : (error as Error).message;
+      throw errors.invalidJson(shorten(detail));
     }
     inspect(value);
     return value;
+  });
+
+  // The server decodes no content coding; a compressed body would otherwise be read as bytes.
+  app.addHook('preParsing', async (request) => {
+    const encoding = request.headers['content-encoding'];
+    if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') throw errors.unsupportedEncoding(encoding);
   });
 
   app.addHook('preValidation', async (request) => {
@@ -53,6 +67,26 @@ export function installBodyParsing(app: FastifyInstance): void {
     const got = mediaType(header);
     if (!wanted.includes(got)) throw errors.wrongContentType(got, wanted);
   });
+}
+
+const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
+const PARAMETER = new RegExp(`\\s*;\\s*(?:(${TOKEN})=(${TOKEN}|"(?:[^"\\\\]|\\\\.)*")\\s*)?`, 'y');
+
+/**
+ * The parameters of a Content-Type (RFC 9110: `; name=value`, value a token or a quoted
+ * string), names lower-cased and quotes removed; null when they do not parse.
+ */
+function mediaTypeParams(header: string): [string, string][] | null {
+  const params: [string, string][] = [];
+  const start = header.indexOf(';');
+  if (start < 0) return params;
+  PARAMETER.lastIndex = start;
+  while (PARAMETER.lastIndex < header.length) {
+    const match = PARAMETER.exec(header);
+    if (!match) return null;
+    if (match[1] !== undefined) params.push([match[1].toLowerCase(), match[2]!.replace(/^"(.*)"$/, '$1').replace(/\\(.)/g, '$1')]);
+  }
+  return params;
 }
 
 interface Node {

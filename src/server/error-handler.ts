@@ -1,11 +1,12 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AUDIO_FORMATS } from '../audio/formats.js';
 import { MODEL_IDS } from '../engines/index.js';
 import type { Logger } from '../logging.js';
 import { acceptedTypes, mediaType } from './body.js';
 import { ApiError, errors, type ErrorBody } from './errors.js';
+import { contentSecurityPolicyHeader } from './headers.js';
 
 interface ValidationIssue {
   keyword: string;
@@ -69,6 +70,13 @@ function frameworkError(error: FastifyError, request: FastifyRequest, bodyLimit:
       return errors.wrongContentType(mediaType(request.headers['content-type']), acceptedTypes(request));
     case 'FST_MP_PREMATURE_CLOSE':
       return errors.invalidMultipart('the body ended before the form did');
+    // Counts, not sizes: a 413 "body too large" would send the client looking in the wrong place.
+    case 'FST_FILES_LIMIT':
+      return errors.tooManyParts('files (send one)');
+    case 'FST_FIELDS_LIMIT':
+      return errors.tooManyParts('fields');
+    case 'FST_PARTS_LIMIT':
+      return errors.tooManyParts('parts');
     default:
       break;
   }
@@ -85,22 +93,29 @@ function frameworkError(error: FastifyError, request: FastifyRequest, bodyLimit:
   return null;
 }
 
+/** Longest message an answer carries; longer ones (echoes of a huge input) are cut. */
+const MAX_MESSAGE = 1000;
+
 /**
- * Messages never show where the server lives: absolute paths under its own directories (data,
- * models, logs, install, temp, home), file: URLs, anything in node_modules and stack frames
- * are cut from whatever a library put into an error message.
+ * Messages never show where the server lives: words (runs between spaces and quotes) holding
+ * an absolute path under its own directories (data, models, logs, install, temp, home), a file:
+ * URL, a Windows drive path or node_modules become `<path>`, and stack frames are cut. One
+ * linear pass over a bounded text, since messages echo client input of any size.
  */
 export function messageScrubber(privatePaths: readonly string[]): (message: string) => string {
-  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const roots = [...new Set(privatePaths.map((p) => p.replace(/[\\/]+$/, '')).filter((p) => p.length > 1))].sort((a, b) => b.length - a.length);
-  const patterns = [
-    /\n\s*at .*/g,
-    /file:\/\/[^\s'"]*/g,
-    /[^\s'"]*node_modules[^\s'"]*/g,
-    /\b[A-Za-z]:\\[^\s'"]*/g,
-    ...roots.map((root) => new RegExp(`${escape(root)}(?=$|[\\\\/\\s'"])[^\\s'"]*`, 'g')),
-  ];
-  return (message) => patterns.reduce((text, pattern) => text.replace(pattern, (match) => (match.startsWith('\n') ? '' : '<path>')), message);
+  const roots = [...new Set(privatePaths.map((p) => p.replace(/[\\/]+$/, '')).filter((p) => p.length > 1))];
+  const isPrivate = (word: string) =>
+    word.includes('node_modules') ||
+    word.includes('file:') ||
+    /^[A-Za-z]:\\/.test(word) ||
+    roots.some((root) => word.endsWith(root) || word.includes(`${root}/`) || word.includes(`${root}\\`));
+  return (message) => {
+    const scrubbed = message
+      .slice(0, 4 * MAX_MESSAGE)
+      .replace(/\n\s*at [^\n]*/g, '')
+      .replace(/[^\s'"`()]+/g, (word) => (isPrivate(word) ? '<path>' : word));
+    return scrubbed.length > MAX_MESSAGE ? `${scrubbed.slice(0, MAX_MESSAGE)}…` : scrubbed;
+  };
 }
 
 export interface ErrorHandlingOptions {
@@ -138,6 +153,27 @@ export function installErrorHandling(app: FastifyInstance, logger: Logger, optio
   });
 }
 
+/** Fastify's router refuses a few paths before any hook runs: longest path segment it routes. */
+export const MAX_PARAM_LENGTH = 100;
+
+/**
+ * Paths the router cannot decode (`%FF`, overlong UTF-8) or whose segments are too long are
+ * answered here, in the error shape and with the security headers no hook has set yet.
+ */
+export function frameworkErrorHandler(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const apiError =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? errors.pathSegmentTooLong(MAX_PARAM_LENGTH)
+      : error.code === 'FST_ERR_BAD_URL'
+        ? errors.invalidUrl()
+        : errors.badRequest('the request could not be routed');
+  void reply
+    .status(apiError.status)
+    .headers({ 'x-content-type-options': 'nosniff', 'content-security-policy': contentSecurityPolicyHeader() })
+    .type('application/json; charset=utf-8')
+    .send(apiError.toBody());
+}
+
 /**
  * Requests Node's HTTP parser refuses before Fastify sees them (a Content-Length that is not a
  * number, two of them, oversized headers, a request line that is not HTTP) are answered in the
@@ -157,7 +193,7 @@ export function clientErrorHandler(this: FastifyInstance, error: NodeJS.ErrnoExc
     socket.write(
       `HTTP/1.1 ${apiError.status} ${STATUS_CODES[apiError.status] ?? 'Error'}\r\n` +
         `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-        'X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n' +
+        `X-Content-Type-Options: nosniff\r\nContent-Security-Policy: ${contentSecurityPolicyHeader()}\r\nConnection: close\r\n\r\n` +
         body,
     );
   }

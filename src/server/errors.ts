@@ -138,6 +138,13 @@ export const errors = {
   badRequest: (detail: string) => new ApiError(400, 'bad_request', `Malformed HTTP request: ${detail}`),
   headersTooLarge: () => new ApiError(431, 'headers_too_large', 'Request headers are too large'),
   requestTimeout: () => new ApiError(408, 'request_timeout', 'The request took too long to arrive'),
+  malformedContentType: (header: string) =>
+    new ApiError(415, 'unsupported_media_type', `Malformed Content-Type ${JSON.stringify(header.slice(0, 100))}: parameters are name=value pairs`),
+  unsupportedEncoding: (encoding: string) =>
+    new ApiError(415, 'unsupported_content_encoding', `Content-Encoding ${JSON.stringify(encoding.slice(0, 100))} is not supported; send the body uncompressed`),
+  tooManyParts: (what: string) => new ApiError(400, 'invalid_multipart', `The form has too many ${what}`),
+  invalidUrl: () => new ApiError(400, 'invalid_url', 'The path is not valid percent-encoded UTF-8'),
+  pathSegmentTooLong: (max: number) => new ApiError(414, 'path_segment_too_long', `A path segment is longer than ${max} characters`),
   shuttingDown: () =>
     new ApiError(503, 'shutting_down', 'The server is shutting down; retry shortly', null, 'server_error', 1),
   rateLimited: (limit: number, retryAfter: number) =>

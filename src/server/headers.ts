@@ -22,6 +22,13 @@ export const CONTENT_SECURITY_POLICY: Readonly<Record<string, readonly string[]>
   'style-src': ["'self'"],
 };
 
+/** The policy as a header value, for the few answers written before any hook runs. */
+export function contentSecurityPolicyHeader(): string {
+  return Object.entries(CONTENT_SECURITY_POLICY)
+    .map(([name, values]) => `${name} ${values.join(' ')}`)
+    .join('; ');
+}
+
 /**
  * Security headers on every response, errors and 404s included (helmet runs first in onRequest):
  * the CSP above, `X-Content-Type-Options: nosniff`, `X-Frame-Options`, a no-referrer policy.

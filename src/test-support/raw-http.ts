@@ -4,7 +4,11 @@ export interface RawResponse {
   status: number;
   /** Header names lower-cased; repeated headers joined with ', '. */
   headers: Record<string, string>;
+  /** The body as UTF-8 text, and as bytes. */
   body: string;
+  bytes: Buffer;
+  /** False when the connection ended inside the body (a cut stream). */
+  complete: boolean;
 }
 
 /**
@@ -21,7 +25,9 @@ export function rawExchange(url: string, request: string | Buffer, timeoutMs = 1
       socket.destroy();
       reject(new Error(`no end of response within ${timeoutMs} ms; got ${Buffer.concat(chunks).toString('latin1').slice(0, 300)}`));
     }, timeoutMs);
-    socket.on('connect', () => socket.end(request));
+    // No half-close: Node aborts a request whose client ends its side, so the server closes
+    // instead (ask for `Connection: close`, or send something it refuses).
+    socket.on('connect', () => socket.write(request));
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
     socket.on('error', (error) => {
       clearTimeout(timer);
@@ -45,7 +51,8 @@ export async function rawRequest(url: string, request: string | Buffer, timeoutM
   return first;
 }
 
-function parseResponses(data: Buffer): RawResponse[] {
+/** Splits what a server wrote on one connection into its responses (chunked or sized bodies). */
+export function parseResponses(data: Buffer): RawResponse[] {
   const responses: RawResponse[] = [];
   let offset = 0;
   while (offset < data.length) {
@@ -62,27 +69,32 @@ function parseResponses(data: Buffer): RawResponse[] {
       headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
     }
     offset = end + 4;
-    let body: Buffer;
+    const pieces: Buffer[] = [];
+    let complete = false;
     if (headers['transfer-encoding']?.includes('chunked')) {
-      const pieces: Buffer[] = [];
-      for (;;) {
+      while (offset < data.length) {
         const lineEnd = data.indexOf('\r\n', offset);
+        if (lineEnd < 0) break;
         const size = parseInt(data.subarray(offset, lineEnd).toString('latin1'), 16);
+        if (!Number.isInteger(size) || lineEnd + 2 + size + 2 > data.length) break;
         offset = lineEnd + 2;
-        if (!(size > 0)) {
+        if (size === 0) {
           offset += 2;
+          complete = true;
           break;
         }
         pieces.push(data.subarray(offset, offset + size));
         offset += size + 2;
       }
-      body = Buffer.concat(pieces);
+      if (!complete) offset = data.length;
     } else {
       const length = headers['content-length'] === undefined ? data.length - offset : Number(headers['content-length']);
-      body = data.subarray(offset, offset + length);
-      offset += length;
+      pieces.push(data.subarray(offset, offset + length));
+      complete = offset + length <= data.length;
+      offset = Math.min(data.length, offset + length);
     }
-    responses.push({ status, headers, body: body.toString('utf8') });
+    const bytes = Buffer.concat(pieces);
+    responses.push({ status, headers, body: bytes.toString('utf8'), bytes, complete });
   }
   return responses;
 }
