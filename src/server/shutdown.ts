@@ -24,10 +24,6 @@ export class Drain {
     });
   }
 
-  get active(): boolean {
-    return this.draining;
-  }
-
   /**
    * Stops accepting connections, lets in-flight requests finish for up to `graceMs`, then
    * closes every connection that is left (which aborts their synthesis). Resolves once the
