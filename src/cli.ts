@@ -56,12 +56,26 @@ export function buildCli(): Command {
       // Loaded here so that `--help` and the other commands do not pay for the whole server.
       const { startServer } = await import('./server/start.js');
       const server = await startServer(config);
-      const stop = (signal: string) => {
-        server.logger.info({ signal }, 'shutting down');
-        void server.close().then(() => process.exit(0));
+      // First signal: graceful stop (exit 0 once in-flight work is done or cut). A second one
+      // (an impatient Ctrl-C) stops at once. Pending log lines are written on exit by pino.
+      let stopping = false;
+      const stop = (signal: NodeJS.Signals) => {
+        if (stopping) {
+          server.logger.warn({ signal }, 'second signal: stopping without waiting');
+          process.exit(1);
+        }
+        stopping = true;
+        server.logger.info({ signal, graceSeconds: config.shutdownGraceSeconds }, 'shutting down');
+        server.close().then(
+          () => process.exit(0),
+          (error: unknown) => {
+            server.logger.error({ err: error }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
       };
-      process.once('SIGINT', () => stop('SIGINT'));
-      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
     },
   );
 

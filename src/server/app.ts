@@ -1,3 +1,5 @@
+import { homedir, tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import multipart from '@fastify/multipart';
@@ -8,8 +10,13 @@ import type { Logger } from '../logging.js';
 import type { SpeechService } from '../speech/speech.js';
 import type { VoiceLibrary } from '../voices/library.js';
 import { installAuth } from './auth.js';
-import { installErrorHandling } from './error-handler.js';
+import { installBodyParsing } from './body.js';
+import { installCrossSiteGuard, registerCors } from './cross-site.js';
+import { MAX_PARAM_LENGTH, clientErrorHandler, frameworkErrorHandler, installErrorHandling } from './error-handler.js';
+import { errors } from './errors.js';
+import { registerSecurityHeaders } from './headers.js';
 import type { Metrics } from './metrics.js';
+import { registerRateLimit } from './rate-limit.js';
 import { analyzeRoutes } from './routes/analyze.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { healthRoutes } from './routes/health.js';
@@ -17,6 +24,7 @@ import { modelRoutes } from './routes/models.js';
 import { speechRoutes } from './routes/speech.js';
 import { voiceRoutes } from './routes/voices.js';
 import type { Uploads } from './uploads/index.js';
+import type { Drain } from './shutdown.js';
 
 export interface AppDeps {
   config: Config;
@@ -26,9 +34,16 @@ export interface AppDeps {
   speech: SpeechService;
   metrics: Metrics;
   uploads: Uploads;
+  /** The configured keys, read at start (config.apiKeys plus the key file). */
+  apiKeys: readonly string[];
+  /** config.corsOrigins, checked and normalised at start. */
+  corsOrigins: readonly string[];
+  drain: Drain;
 }
 
 const BODY_LIMIT = 1024 * 1024;
+/** Where this build is installed (the checkout or package root). */
+const INSTALL_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** HTTP only: plugins, hooks and the route groups; every decision lives in the services. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -39,11 +54,33 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: BODY_LIMIT,
     // Wrong types are 400s, not silently coerced ("1.5" is not a speed).
     ajv: { customOptions: { coerceTypes: false, allErrors: false } },
+    clientErrorHandler,
+    frameworkErrors: frameworkErrorHandler,
+    maxParamLength: MAX_PARAM_LENGTH,
+    // The drain answers requests during shutdown itself, in the error shape.
+    return503OnClosing: false,
+    // Node would answer a missing Host with a bare 400; the hook below answers in the error shape.
+    http: { requireHostHeader: false },
   });
-  installErrorHandling(app, deps.logger, BODY_LIMIT);
-  // JSON (and multipart where a route takes uploads) only: anything else is a 415, not a string body.
-  app.removeContentTypeParser('text/plain');
-  installAuth(app, deps.config.apiKeys);
+  const { config } = deps;
+  installErrorHandling(app, deps.logger, {
+    bodyLimit: BODY_LIMIT,
+    privatePaths: [config.dataDir, config.modelDir ?? '', config.logDir ?? '', INSTALL_ROOT, process.cwd(), tmpdir(), homedir()],
+  });
+  // onRequest order matters: headers first (so every answer has them), CORS (so a listed page can
+  // read its errors), then the drain, the cross-site guard and the key check; the rate limit
+  // runs after them as a per-route hook.
+  await registerSecurityHeaders(app);
+  await registerCors(app, deps.corsOrigins);
+  app.addHook('onRequest', async (request) => {
+    // HTTP/1.1 requires Host, and the cross-site guard compares Origin with it.
+    if (request.headers.host === undefined && request.raw.httpVersion === '1.1') throw errors.badRequest('no Host header');
+  });
+  deps.drain.install(app);
+  installCrossSiteGuard(app, deps.corsOrigins);
+  installAuth(app, { keys: deps.apiKeys, metricsPublic: config.metricsPublic });
+  await registerRateLimit(app, { perMinute: config.rateLimitPerMinute, keyed: deps.apiKeys.length > 0, metricsPublic: config.metricsPublic });
+  installBodyParsing(app);
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     deps.metrics.httpDuration.observe(

@@ -100,4 +100,39 @@ export const errors = {
   unsupportedAudio: (param: string, detail: string) =>
     new ApiError(415, 'unsupported_audio', `Cannot decode '${param}' as audio: ${detail}`, param),
   emptyAudio: (param: string) => new ApiError(400, 'empty_audio', `'${param}' is empty`, param),
+  // HTTP hardening: cross-site refusal, body parsing, headers, shutdown and rate limits.
+  crossSite: (origin: string) =>
+    new ApiError(
+      403,
+      'cross_site_request',
+      `Refused a cross-site request from origin ${JSON.stringify(origin)}: list it in --cors-origins to allow it`,
+    ),
+  multipleAuthorization: () =>
+    new ApiError(401, 'invalid_api_key', 'Send exactly one Authorization header: Bearer <key>'),
+  wrongContentType: (got: string, wanted: readonly string[]) =>
+    new ApiError(415, 'unsupported_media_type', `Unsupported Content-Type ${JSON.stringify(got)}; this route takes ${wanted.join(' or ')}`),
+  jsonCharset: (charset: string) =>
+    new ApiError(415, 'unsupported_media_type', `JSON must be UTF-8, got charset ${JSON.stringify(charset)}`),
+  numberOutOfRange: (param: string) =>
+    new ApiError(400, 'number_out_of_range', `The number in '${param}' is out of range`, param),
+  forbiddenKey: (param: string, key: string) =>
+    new ApiError(400, 'forbidden_key', `JSON keys named '${key}' are not allowed (found at '${param}')`, param),
+  invalidMultipart: (detail: string) =>
+    new ApiError(400, 'invalid_multipart', `Malformed multipart/form-data body: ${detail}`),
+  badContentLength: () =>
+    new ApiError(400, 'invalid_content_length', 'The request body does not match its Content-Length'),
+  badRequest: (detail: string) => new ApiError(400, 'bad_request', `Malformed HTTP request: ${detail}`),
+  headersTooLarge: () => new ApiError(431, 'headers_too_large', 'Request headers are too large'),
+  requestTimeout: () => new ApiError(408, 'request_timeout', 'The request took too long to arrive'),
+  malformedContentType: (header: string) =>
+    new ApiError(415, 'unsupported_media_type', `Malformed Content-Type ${JSON.stringify(header.slice(0, 100))}: parameters are name=value pairs`),
+  unsupportedEncoding: (encoding: string) =>
+    new ApiError(415, 'unsupported_content_encoding', `Content-Encoding ${JSON.stringify(encoding.slice(0, 100))} is not supported; send the body uncompressed`),
+  tooManyParts: (what: string) => new ApiError(400, 'invalid_multipart', `The form has too many ${what}`),
+  invalidUrl: () => new ApiError(400, 'invalid_url', 'The path is not valid percent-encoded UTF-8'),
+  pathSegmentTooLong: (max: number) => new ApiError(414, 'path_segment_too_long', `A path segment is longer than ${max} characters`),
+  shuttingDown: () =>
+    new ApiError(503, 'shutting_down', 'The server is shutting down; retry shortly', null, 'server_error', 1),
+  rateLimited: (limit: number, retryAfter: number) =>
+    new ApiError(429, 'rate_limited', `Rate limit of ${limit} requests per minute exceeded; retry in ${retryAfter} s`, null, 'rate_limit_error', retryAfter),
 } as const;

@@ -79,7 +79,7 @@ describe('readMultipart', () => {
   before(async () => {
     dir = await UploadDir.open(join(root, 'uploads'));
     app = Fastify();
-    installErrorHandling(app, createLogger({ logLevel: 'silent', logDir: null }), LIMIT);
+    installErrorHandling(app, createLogger({ logLevel: 'silent', logDir: null }), { bodyLimit: LIMIT, privatePaths: [] });
     await app.register(multipart);
     app.post<{ Querystring: { mode?: string; max?: string } }>('/upload', async (request, reply) => {
       const maxFileBytes = request.query.max ? Number(request.query.max) : LIMIT;

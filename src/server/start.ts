@@ -7,19 +7,29 @@ import { SpeechService } from '../speech/speech.js';
 import type { VoiceLibrary } from '../voices/library.js';
 import { openLibrary } from '../voices/open.js';
 import { buildApp } from './app.js';
+import { loadApiKeys } from './auth.js';
+import { parseOrigins } from './cross-site.js';
 import { Metrics } from './metrics.js';
 import { autoInstallKokoro } from '../engines/kokoro/auto-install.js';
+import { Drain } from './shutdown.js';
 import { Uploads } from './uploads/index.js';
 
 export interface RunningServer {
   app: FastifyInstance;
   url: string;
   logger: Logger;
+  /**
+   * Graceful stop: refuse new work, let in-flight requests finish for up to
+   * shutdownGraceSeconds (then cut them), close the renderer and the catalog, flush logs.
+   */
   close(): Promise<void>;
 }
 
 /** Assembles the server from config: engines, library, renderer threads, services, HTTP. */
 export async function startServer(config: Config): Promise<RunningServer> {
+  // Settings that need files or parsing are checked before anything starts (ConfigError → exit 2).
+  const apiKeys = loadApiKeys(config);
+  const corsOrigins = parseOrigins(config.corsOrigins);
   const logger = createLogger(config);
   const settings = engineSettings(config, config.workers);
   const engines = createEngines(settings);
@@ -28,7 +38,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const metrics = new Metrics(engines);
   const speech = new SpeechService(renderer, config, metrics);
   const uploads = await Uploads.open(config, (error) => logger.error({ err: error }, 'upload thread failed'));
-  const app = await buildApp({ config, logger, engines, library, speech, metrics, uploads });
+  const drain = new Drain();
+  const app = await buildApp({ config, logger, engines, library, speech, metrics, uploads, apiKeys, corsOrigins, drain });
 
   // One sweeper per process; expired voices are invisible before it runs, it only reclaims their space.
   await library.cleanup();
@@ -77,11 +88,13 @@ export async function startServer(config: Config): Promise<RunningServer> {
       (closing ??= (async () => {
         clearInterval(sweeper);
         downloads.abort();
+        const { cutShort } = await drain.stop(app, config.shutdownGraceSeconds * 1000);
+        if (cutShort) logger.warn({ graceSeconds: config.shutdownGraceSeconds }, 'requests still running after the grace period were cut');
         await Promise.all([warm, installing]);
-        await app.close();
         await renderer.close();
         await uploads.close();
         await catalog.close();
+        logger.info('stopped');
         logger.flush();
       })()),
   };

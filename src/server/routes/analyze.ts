@@ -12,6 +12,7 @@ export function analyzeRoutes(app: FastifyInstance, uploads: Uploads, maxUploadB
           'Analyse reference audio (multipart field "audio_file"): duration, speech, clipping, SNR, F0, suitability; ' +
           'only the first maxReferenceSeconds are decoded (then truncated: true)',
         tags: ['voices'],
+        consumes: ['multipart/form-data'],
       },
     },
     async (request, reply) =>

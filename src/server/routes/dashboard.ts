@@ -18,10 +18,6 @@ export async function dashboardRoutes(app: FastifyInstance): Promise<void> {
     decorateReply: false,
     cacheControl: true,
     maxAge: 0,
-    setHeaders: (res) => {
-      // The page loads only its own files and plays audio it made (blob: URLs).
-      res.header('Content-Security-Policy', "default-src 'self'; media-src 'self' blob:; img-src 'self' data:; object-src 'none'; base-uri 'none'");
-      res.header('X-Content-Type-Options', 'nosniff');
-    },
+    // Its Content-Security-Policy and nosniff come with every response (server/headers.ts).
   });
 }

@@ -145,7 +145,7 @@ export function voiceRoutes(app: FastifyInstance, library: VoiceLibrary, uploads
     },
   );
 
-  app.post('/v1/voices/import', { schema: { summary: 'Import voices from .bin, .npz, .npy, .pt or espeak JSON (multipart field "file")', tags } }, async (request, reply) => {
+  app.post('/v1/voices/import', { schema: { summary: 'Import voices from .bin, .npz, .npy, .pt or espeak JSON (multipart field "file")', tags, consumes: ['multipart/form-data'] } }, async (request, reply) => {
     const voices = await readMultipart(request, reply, { dir: uploads.dir, fileField: 'file', maxFileBytes: maxUploadBytes }, async (form) => {
       if (!form.file) throw errors.missingParam('file');
       const options = {
