@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setImmediate } from 'node:timers/promises';
 import { LRUCache } from 'lru-cache';
 import { inProcessEncoders, type AudioEncoder, type EncoderFactory } from '../audio/encoders/index.js';
 import { AUDIO_FORMATS, type AudioFormat } from '../audio/formats.js';
@@ -165,8 +166,11 @@ export class SpeechService {
         next = i + 1 < pieces.length ? render(i + 1) : null;
         samples += pcm.length;
         this.observer.pieceRendered?.(request.voice.voice.engine);
-        // Encode in slices so the first bytes of a long piece leave without waiting for all of it.
+        // Encode in slices so the first bytes of a long piece leave without waiting for all of it,
+        // and give the event loop a turn between slices: an encoder on this thread (Opus) would
+        // otherwise hold it for a whole piece, since awaiting a finished promise never yields.
         for (let at = 0; at < pcm.length; at += ENCODE_SLICE) {
+          if (at > 0) await setImmediate();
           const bytes = await encoder.write(pcm.subarray(at, at + ENCODE_SLICE));
           if (bytes.length > 0) yield bytes;
         }
