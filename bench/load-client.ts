@@ -229,3 +229,12 @@ export function statusCounts(result: LoadResult): { serverErrors: number; busy: 
   }
   return { serverErrors, busy, otherNon2xx };
 }
+
+/** The event loop's delay as prom-client measures it; each scrape resets its histogram, so two scrapes bracket a run. */
+export async function eventLoopLag(url: string): Promise<{ p99: number; max: number } | null> {
+  const response = await fetch(`${url}/metrics`).catch(() => null);
+  if (!response?.ok) return null;
+  const text = await response.text();
+  const read = (name: string): number => Number(new RegExp(`^litetts_nodejs_eventloop_lag_${name}_seconds (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) * 1000;
+  return { p99: read('p99'), max: read('max') };
+}

@@ -1,5 +1,5 @@
 import { startTestServer } from '../src/test-support/server.js';
-import { percentile, runLoad, statusCounts, type LoadResult } from './load-client.js';
+import { eventLoopLag, percentile, runLoad, statusCounts, type LoadResult } from './load-client.js';
 import type { BenchResult } from './report.js';
 
 /** `npm run bench -- load --seconds=60 --clients=8` */
@@ -8,15 +8,6 @@ function option(name: string, fallback: number): number {
   const value = given ? Number(given.slice(name.length + 3)) : fallback;
   if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`);
   return value;
-}
-
-/** The event loop's delay as prom-client measures it; each scrape resets its histogram, so two scrapes bracket a run. */
-async function eventLoopLag(url: string): Promise<{ p99: number; max: number } | null> {
-  const response = await fetch(`${url}/metrics`).catch(() => null);
-  if (!response?.ok) return null;
-  const text = await response.text();
-  const read = (name: string): number => Number(new RegExp(`^litetts_nodejs_eventloop_lag_${name}_seconds (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) * 1000;
-  return { p99: read('p99'), max: read('max') };
 }
 
 const ms = (v: number): string => `${v.toFixed(0)} ms`;
