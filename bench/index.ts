@@ -2,12 +2,15 @@ import { cpus } from 'node:os';
 import { printResults, type BenchResult } from './report.js';
 import { benchKokoroTiny } from './kokoro.js';
 import { benchLibrary } from './library.js';
+import { benchLoad } from './load.js';
 import { benchSpeech } from './speech.js';
 
 /** `npm run bench [-- name…]`: every benchmark prints ratios measured in this one run. */
 const suites: Record<string, () => Promise<BenchResult[]>> = {
   speech: benchSpeech,
   library: benchLibrary,
+  // Mixed load against one server: `-- load --seconds=60 --clients=8`.
+  load: benchLoad,
   // The tiny-model part only; `npm run bench:kokoro -- --model-dir DIR` adds real weights.
   kokoro: async () => (await benchKokoroTiny()).results,
 };

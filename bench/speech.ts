@@ -5,6 +5,7 @@ import { ESPEAK_BUILTIN_VOICES, espeakInfo } from '../src/engines/espeak/index.j
 import { EspeakEngine } from '../src/engines/espeak/engine.js';
 import { InProcessRenderer } from '../src/engines/renderer.js';
 import { startTestServer } from '../src/test-support/server.js';
+import { eventLoopLag } from './load-client.js';
 import { PARAGRAPH, TEN_SENTENCES } from './paragraph.js';
 import { median, type BenchResult } from './report.js';
 
@@ -66,17 +67,18 @@ export async function benchSpeech(): Promise<BenchResult[]> {
       encoder.close();
     });
   const perClient = 4;
-  const clients = (n: number) =>
+  const clients = (n: number, format = 'wav', each = perClient) =>
     timed(() =>
       Promise.all(
         Array.from({ length: n }, async () => {
-          for (let i = 0; i < perClient; i++) await speak(server.url, PARAGRAPH, 'wav');
+          for (let i = 0; i < each; i++) await speak(server.url, PARAGRAPH, format);
         }),
       ),
     );
 
   const samples = { engine: [] as number[], server: [] as number[], mp3: [] as number[], opus: [] as number[], first: [] as number[], full: [] as number[] };
-  const throughput = { one: [] as number[], four: [] as number[] };
+  const throughput = { one: [] as number[], four: [] as number[], pcm: [] as number[], mp3: [] as number[] };
+  const lag = { p99: [] as number[], max: [] as number[] };
   try {
     for (let round = -1; round < ROUNDS; round++) {
       const results = {
@@ -94,6 +96,16 @@ export async function benchSpeech(): Promise<BenchResult[]> {
         throughput.one.push(perClient / ((await clients(1)) / 1000));
         throughput.four.push((4 * perClient) / ((await clients(4)) / 1000));
       }
+      if (round < 5) {
+        // Same paragraph, so requests/s compare like audio seconds per second. The metrics
+        // scrape before the mp3 clients resets prom-client's event-loop histogram.
+        throughput.pcm.push(8 / ((await clients(4, 'pcm', 2)) / 1000));
+        await eventLoopLag(server.url);
+        throughput.mp3.push(8 / ((await clients(4, 'mp3', 2)) / 1000));
+        const during = await eventLoopLag(server.url);
+        lag.p99.push(during?.p99 ?? NaN);
+        lag.max.push(during?.max ?? NaN);
+      }
     }
   } finally {
     agent.destroy();
@@ -102,6 +114,9 @@ export async function benchSpeech(): Promise<BenchResult[]> {
   }
 
   const m = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)])) as Record<keyof typeof samples, number>;
+  const tPcm = median(throughput.pcm);
+  const tMp3 = median(throughput.mp3);
+  const lagP99 = median(lag.p99);
   const t1 = median(throughput.one);
   const t4 = median(throughput.four);
   const result = (name: string, ratio: number, target: string, pass: boolean, detail: string): BenchResult => ({ name, ratio, target, pass, detail });
@@ -112,6 +127,10 @@ export async function benchSpeech(): Promise<BenchResult[]> {
       `${m.first.toFixed(0)} ms vs ${m.full.toFixed(0)} ms`),
     result('throughput, 4 concurrent clients / 1 client', t4 / t1, '>= 1.6', t4 / t1 >= 1.6,
       `${t4.toFixed(2)} vs ${t1.toFixed(2)} requests/s (paragraph, wav)`),
+    result('throughput, 4 mp3 clients / 4 pcm clients', tMp3 / tPcm, '>= 0.85', tMp3 / tPcm >= 0.85,
+      `${tMp3.toFixed(2)} vs ${tPcm.toFixed(2)} requests/s (paragraph)`),
+    result('event-loop delay p99 during 4 mp3 clients (ms)', lagP99, '<= 50', lagP99 <= 50,
+      `max ${Math.max(...lag.max).toFixed(0)} ms over the rounds (prom-client's monitorEventLoopDelay)`),
     result('mp3 encoding / synthesis', m.mp3 / m.engine, '<= 0.3', m.mp3 / m.engine <= 0.3, `${m.mp3.toFixed(0)} ms vs ${m.engine.toFixed(0)} ms`),
     result('opus encoding / synthesis', m.opus / m.engine, '<= 0.3', m.opus / m.engine <= 0.3, `${m.opus.toFixed(0)} ms vs ${m.engine.toFixed(0)} ms`),
   ];

@@ -36,6 +36,7 @@ export interface WorkerSettings {
 }
 
 const WARM_UP_TEXT = 'Warming up the speech engine. This takes a moment.';
+const WARM_UP_RUNS_PER_THREAD = 6;
 
 /**
  * Synthesis never runs on the event loop: a fixed pool of threads, one engine
@@ -67,9 +68,11 @@ export class WorkerPoolRenderer implements Renderer {
   }
 
   async warmUp(voices: readonly WarmUpVoice[]): Promise<void> {
-    // threads × 2 tasks so that every thread, not just the first free one, gets one.
+    // Several per thread, and queued all at once so that every thread, not just the first
+    // free one, gets its share: V8 optimises an engine's WebAssembly only once it has run
+    // a while, and espeak-ng's first four renders on a thread took 3-10× longer than later ones.
     const runs = voices.flatMap((v) =>
-      Array.from({ length: this.threads * 2 }, () => this.render({ text: WARM_UP_TEXT, voice: v.voice, language: v.language, speed: 1 })),
+      Array.from({ length: this.threads * WARM_UP_RUNS_PER_THREAD }, () => this.render({ text: WARM_UP_TEXT, voice: v.voice, language: v.language, speed: 1 })),
     );
     await Promise.all(runs);
   }

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { EncoderThreads } from '../audio/encoders/threads.js';
 import type { Config } from '../config.js';
 import { createEngines, engineSettings, type EngineInfo } from '../engines/index.js';
 import { WorkerPoolRenderer, type Renderer, type WarmUpVoice } from '../engines/renderer.js';
@@ -36,7 +37,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const { library, catalog } = openLibrary(config, engines, { logger });
   const renderer: Renderer = new WorkerPoolRenderer(config.workers, { engines: settings, log: { logLevel: config.logLevel, logDir: config.logDir } });
   const metrics = new Metrics(engines);
-  const speech = new SpeechService(renderer, config, metrics);
+  const encoders = EncoderThreads.forSynthesisThreads(config.workers);
+  const speech = new SpeechService(renderer, config, metrics, encoders);
   const uploads = await Uploads.open(config, (error) => logger.error({ err: error }, 'upload thread failed'));
   const drain = new Drain();
   const app = await buildApp({ config, logger, engines, library, speech, metrics, uploads, apiKeys, corsOrigins, drain });
@@ -93,6 +95,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
         await Promise.all([warm, installing]);
         await renderer.close();
         await uploads.close();
+        await encoders.close();
         await catalog.close();
         logger.info('stopped');
         logger.flush();

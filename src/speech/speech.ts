@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
+import { setImmediate } from 'node:timers/promises';
 import { LRUCache } from 'lru-cache';
-import { createEncoder, type AudioEncoder } from '../audio/encoders/index.js';
+import { inProcessEncoders, type AudioEncoder, type EncoderFactory } from '../audio/encoders/index.js';
 import { AUDIO_FORMATS, type AudioFormat } from '../audio/formats.js';
 import { OUTPUT_SAMPLE_RATE } from '../audio/pcm.js';
 import type { Config } from '../config.js';
@@ -58,6 +59,8 @@ export class SpeechService {
     private readonly renderer: Renderer,
     private readonly settings: SpeechSettings,
     private readonly observer: SpeechObserver = {},
+    /** The server passes encoder threads (`EncoderThreads`) so that encoding stays off the HTTP thread. */
+    private readonly encoders: EncoderFactory = inProcessEncoders,
   ) {
     const bytes = (settings.audioCacheMb ?? 0) * 1024 * 1024;
     this.cache = bytes > 0 ? new LRUCache<string, Uint8Array[]>({ maxSize: bytes }) : null;
@@ -155,7 +158,7 @@ export class SpeechService {
     };
     let samples = 0;
     try {
-      encoder = await createEncoder(request.format, { sampleRate: OUTPUT_SAMPLE_RATE, bitrate: this.bitrate(request.format) });
+      encoder = await this.encoders.create(request.format, { sampleRate: OUTPUT_SAMPLE_RATE, bitrate: this.bitrate(request.format) });
       let next = pieces.length > 0 ? render(0) : null;
       for (let i = 0; next !== null; i++) {
         const pcm = await next;
@@ -163,8 +166,11 @@ export class SpeechService {
         next = i + 1 < pieces.length ? render(i + 1) : null;
         samples += pcm.length;
         this.observer.pieceRendered?.(request.voice.voice.engine);
-        // Encode in slices so the first bytes of a long piece leave without waiting for all of it.
+        // Encode in slices so the first bytes of a long piece leave without waiting for all of it,
+        // and give the event loop a turn between slices: an encoder on this thread (Opus) would
+        // otherwise hold it for a whole piece, since awaiting a finished promise never yields.
         for (let at = 0; at < pcm.length; at += ENCODE_SLICE) {
+          if (at > 0) await setImmediate();
           const bytes = await encoder.write(pcm.subarray(at, at + ENCODE_SLICE));
           if (bytes.length > 0) yield bytes;
         }
@@ -195,18 +201,9 @@ export class SpeechService {
       .digest('hex');
   }
 
-  /** Compiles and exercises every encoder once, so the first request of each format is not slow. */
+  /** Compiles and exercises every encoder once (on every encoder thread), so the first request of each format is not slow. */
   async warmUpEncoders(): Promise<void> {
-    const tone = new Int16Array(OUTPUT_SAMPLE_RATE / 2).map((_, i) => Math.round(8000 * Math.sin(i / 10)));
-    for (const format of AUDIO_FORMATS) {
-      const encoder = await createEncoder(format, { sampleRate: OUTPUT_SAMPLE_RATE, bitrate: this.bitrate(format) });
-      try {
-        await encoder.write(tone);
-        await encoder.end();
-      } finally {
-        encoder.close();
-      }
-    }
+    await this.encoders.warmUp(AUDIO_FORMATS.map((format) => ({ format, options: { sampleRate: OUTPUT_SAMPLE_RATE, bitrate: this.bitrate(format) } })));
   }
 
   private bitrate(format: AudioFormat): number | undefined {

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeToPcm, type DecodedAudio } from '../ffmpeg.js';
 import { AUDIO_FORMATS, CONTENT_TYPES, type AudioFormat } from '../formats.js';
 import { AacEncoder } from './aac.js';
+import { MP3_QUALITY, Mp3Encoder } from './mp3.js';
 import { createEncoder, type AudioEncoder } from './index.js';
 
 const RATE = 24000;
@@ -279,6 +280,28 @@ describe('mp3 encoder', () => {
     const { lag, r } = bestLag(input, decoded.pcm, 0, 1600);
     assert.ok(r > 0.95, `correlation ${r.toFixed(3)} at lag ${lag}`);
     assert.ok(Math.abs(lag - 1105) <= 2, `signal starts at sample ${lag}`);
+  });
+
+  it('encodes in LAME’s fast mode: well under the CPU of its default quality, for the same frames', async () => {
+    const input = testSignal(RATE * 20);
+    const cost = async (quality: number): Promise<{ ms: number; bytes: number }> => {
+      let best = Infinity;
+      let bytes = 0;
+      for (let round = 0; round < 3; round++) {
+        const encoder = await Mp3Encoder.create(RATE, 64_000, quality);
+        const start = process.cpuUsage();
+        const out = await encode(encoder, input);
+        const used = process.cpuUsage(start);
+        best = Math.min(best, (used.user + used.system) / 1000);
+        bytes = out.bytes.length;
+      }
+      return { ms: best, bytes };
+    };
+    const fast = await cost(MP3_QUALITY);
+    const standard = await cost(3);
+    assert.equal(fast.bytes, standard.bytes, 'constant bitrate: same size either way');
+    // About 2.2× here; CPU time (not wall time) so that a busy machine moves both alike.
+    assert.ok(standard.ms / fast.ms > 1.5, `quality ${MP3_QUALITY}: ${fast.ms.toFixed(0)} ms of CPU vs ${standard.ms.toFixed(0)} ms at quality 3`);
   });
 });
 
