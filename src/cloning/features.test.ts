@@ -154,6 +154,8 @@ describe('hostile and empty input', () => {
     assert.equal(similarity(short, short), 0, 'too little speech to compare');
     assert.throws(() => speakerFeatures(new Float32Array(10), 0), RangeError, 'rate 0');
     assert.throws(() => speakerFeatures(new Float32Array(10), 22_050.5), RangeError, 'fractional rate');
+    assert.throws(() => speakerFeatures(new Float32Array(1_000_000), 1), RangeError, '1 Hz: refused, not upsampled 16 000-fold');
+    assert.ok(speakerFeatures(synthesize({ f0: 120, vowels: [A, I, U] }, 8000), 8000).speechSeconds > 0, 'telephone-band 8 kHz is accepted');
   });
 
   test('voice activity: a steady vowel with no pause is all speech; clicks are not', () => {

@@ -21,6 +21,8 @@
  * calibrated logits (the model's calibration says the weight).
  *
  * Below `MIN_SPEECH_SECONDS` of speech on either side there is nothing to compare: the score is 0.
+ * Time and memory grow linearly with the input (about 10 ms and a few copies of the samples per
+ * second of audio): callers cap what they pass in (the reference length limit).
  * Figures (held-out EER, cost) are printed by `npm run bench -- scorer`.
  */
 import { resample } from '../audio/resample.js';
@@ -100,9 +102,16 @@ export function similarity(a: SpeakerFeatures, b: SpeakerFeatures, params: Score
   return 1 / (1 + Math.exp(-logit));
 }
 
+/** Rates outside these are refused: below, there is no speech band left; above, nothing records. */
+export const MIN_SAMPLE_RATE = 4000;
+export const MAX_SAMPLE_RATE = 768_000;
+
 /** `samples` at the features' 16 kHz, non-finite samples as silence. */
 export function at16k(samples: Float32Array, sampleRate: number): Float32Array {
-  if (!Number.isInteger(sampleRate) || sampleRate <= 0) throw new RangeError(`invalid sample rate: ${sampleRate}`);
+  if (!Number.isInteger(sampleRate) || sampleRate < MIN_SAMPLE_RATE || sampleRate > MAX_SAMPLE_RATE) {
+    // A bogus rate (1 Hz) would otherwise have the resampler make 16 000 samples of each one.
+    throw new RangeError(`sample rate must be an integer from ${MIN_SAMPLE_RATE} to ${MAX_SAMPLE_RATE} Hz, got ${sampleRate}`);
+  }
   let x = samples;
   if (!x.every(Number.isFinite)) x = x.map((v) => (Number.isFinite(v) ? v : 0));
   return sampleRate === FEATURE_RATE ? x : resample(x, sampleRate, FEATURE_RATE, { quality: 'high' });

@@ -28,12 +28,16 @@ export interface ReaderSplit {
 
 const SUBDIR = 'librispeech-train-clean';
 
-/** The corpus folder: `LITETTS_SPEECH_DATA`, `/work/shared/data/speech` or `<repo>/../shared/data/speech`; null when absent. */
+/**
+ * The corpus folder under `LITETTS_SPEECH_DATA` when that is set (only there: pointing it
+ * elsewhere turns the corpus off), else under `/work/shared/data/speech` or
+ * `<repo>/../shared/data/speech`; null when absent.
+ */
 export function findSpeechCorpus(): string | null {
   const repo = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-  const candidates = [process.env.LITETTS_SPEECH_DATA, '/work/shared/data/speech', join(repo, '..', 'shared', 'data', 'speech')];
+  const override = process.env.LITETTS_SPEECH_DATA;
+  const candidates = override ? [override] : ['/work/shared/data/speech', join(repo, '..', 'shared', 'data', 'speech')];
   for (const base of candidates) {
-    if (!base) continue;
     const dir = join(base, SUBDIR);
     if (existsSync(join(dir, 'SPEAKERS.TXT'))) return dir;
   }
