@@ -1,5 +1,6 @@
 import { cpus } from 'node:os';
 import { printResults, type BenchResult } from './report.js';
+import { benchScorer } from './cloning-eer.js';
 import { benchKokoroTiny } from './kokoro.js';
 import { benchLibrary } from './library.js';
 import { benchLoad } from './load.js';
@@ -13,6 +14,7 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   load: benchLoad,
   // The tiny-model part only; `npm run bench:kokoro -- --model-dir DIR` adds real weights.
   kokoro: async () => (await benchKokoroTiny()).results,
+  scorer: benchScorer,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

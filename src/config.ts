@@ -48,6 +48,7 @@ const schema = z
     modelBaseUrl: z.string().url(),
     modelAutoDownload: z.boolean(),
     onnxThreads: z.number().int().min(0).max(256),
+    speakerModel: z.string().min(1).nullable(),
   })
   .strict();
 
@@ -91,6 +92,7 @@ export function defaultConfig(): Config {
     modelBaseUrl: 'https://huggingface.co/onnx-community/Kokoro-82M-v1.0-ONNX/resolve/main',
     modelAutoDownload: true,
     onnxThreads: 0,
+    speakerModel: null,
   };
 }
 
@@ -137,6 +139,11 @@ export const SETTINGS: Readonly<Record<ConfigKey, { env: string; kind: Kind; hel
     help: 'download the Kokoro model and voices in the background when the server starts without them (true/false)',
   },
   onnxThreads: { env: 'LITETTS_ONNX_THREADS', kind: 'int', help: 'onnxruntime threads per synthesis thread (0 = cores shared among the workers)' },
+  speakerModel: {
+    env: 'LITETTS_SPEAKER_MODEL',
+    kind: 'nullable-string',
+    help: 'speaker-embedding ONNX model (input: batch × frames × 80 log-mel fbank) whose cosine joins the hand-made speaker-similarity score',
+  },
 };
 
 export class ConfigError extends Error {

@@ -70,4 +70,7 @@ export const errors = {
   voiceNotInstalled: (name: string, reason: string, howToInstall: string, param = 'voice') =>
     new LiteTtsError('unavailable', 'voice_not_installed', `Voice '${name}' is not installed here: ${reason}. ${howToInstall}`, param, 60),
   synthesisFailed: (detail: string) => new LiteTtsError('failed', 'synthesis_failed', `Synthesis failed: ${detail}`),
+  // Speaker similarity (cloning/speaker-model.ts): the configured embedding model cannot be used.
+  speakerModelUnusable: (path: string, detail: string) =>
+    new LiteTtsError('unavailable', 'speaker_model_unusable', `The speaker model ${path} cannot be used: ${detail}. Check --speaker-model (LITETTS_SPEAKER_MODEL).`),
 } as const;
