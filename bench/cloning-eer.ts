@@ -1,7 +1,7 @@
 import { resample } from '../src/audio/resample.js';
 import { cepstra, cepstralStats } from '../src/cloning/features.js';
 import { MIN_SPEECH_SECONDS, similarity, speakerFeatures, type SpeakerFeatures } from '../src/cloning/scorer.js';
-import { equalErrorRate, median, segmentsOf, speakerTrials, type TrialScores } from '../src/cloning/verification.js';
+import { cosine, equalErrorRate, median, segmentsOf, speakerTrials, type TrialScores } from '../src/cloning/verification.js';
 import { decodeAll, findSpeechCorpus, listUtterances, splitReaders, type Utterance } from '../src/test-support/speech-corpus.js';
 import type { BenchResult } from './report.js';
 
@@ -164,14 +164,3 @@ function baselineVector(samples: Float32Array): Float64Array {
   return Float64Array.from([...mean, ...sd]);
 }
 
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ab += a[i]! * b[i]!;
-    aa += a[i]! * a[i]!;
-    bb += b[i]! * b[i]!;
-  }
-  return aa > 0 && bb > 0 ? ab / Math.sqrt(aa * bb) : 0;
-}

@@ -26,7 +26,7 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { FEATURE_NAMES, utteranceFeatures } from '../src/cloning/features.js';
 import { fitLda, project, type Projection } from '../src/cloning/lda.js';
-import { calibrationSlope, equalErrorRate, rankError, segmentsOf, speakerTrials, type TrialScores } from '../src/cloning/verification.js';
+import { calibrationSlope, cosine, equalErrorRate, rankError, segmentsOf, speakerTrials, type TrialScores } from '../src/cloning/verification.js';
 import { decodeAll, findSpeechCorpus, listUtterances, splitReaders, type Utterance } from '../src/test-support/speech-corpus.js';
 
 const SHRINKS = [0.01, 0.02, 0.05, 0.1, 0.2];
@@ -195,17 +195,6 @@ function round(x: number): number {
   return Number(x.toPrecision(6));
 }
 
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ab += a[i]! * b[i]!;
-    aa += a[i]! * a[i]!;
-    bb += b[i]! * b[i]!;
-  }
-  return aa > 0 && bb > 0 ? ab / Math.sqrt(aa * bb) : 0;
-}
 
 function log(line: string): void {
   process.stdout.write(`${line}\n`);

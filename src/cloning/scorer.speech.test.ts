@@ -3,7 +3,7 @@ import { before, describe, test } from 'node:test';
 import { decodeAll, findSpeechCorpus, listUtterances, splitReaders } from '../test-support/speech-corpus.js';
 import { cepstra, cepstralStats } from './features.js';
 import { similarity, speakerFeatures, type SpeakerFeatures } from './scorer.js';
-import { equalErrorRate, median, rankError, segmentsOf, speakerTrials, type TrialScores } from './verification.js';
+import { cosine, equalErrorRate, median, rankError, segmentsOf, speakerTrials, type TrialScores } from './verification.js';
 
 // Real speech: 40 held-out readers (20 women, 20 men; never seen by the tuning), each
 // utterance's two halves. A few of the corpus's utterances last only 1–5 s; readers with less
@@ -53,14 +53,3 @@ describe('speaker similarity on real speech (held-out readers)', { skip: dir ? f
   });
 });
 
-function cosine(a: readonly number[], b: readonly number[]): number {
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ab += a[i]! * b[i]!;
-    aa += a[i]! * a[i]!;
-    bb += b[i]! * b[i]!;
-  }
-  return ab / Math.sqrt(aa * bb);
-}
