@@ -73,4 +73,7 @@ export const errors = {
   // Speaker similarity (cloning/speaker-model.ts): the configured embedding model cannot be used.
   speakerModelUnusable: (path: string, detail: string) =>
     new LiteTtsError('unavailable', 'speaker_model_unusable', `The speaker model ${path} cannot be used: ${detail}. Check --speaker-model (LITETTS_SPEAKER_MODEL).`),
+  // Audio that decodes but cannot be used (too little speech, silent, clipped, noise); `details` carries the analysis.
+  audioUnusable: (message: string, param: string, details: Record<string, unknown>) =>
+    new LiteTtsError('unusable', 'audio_unusable', message, param, undefined, details),
 } as const;

@@ -21,6 +21,7 @@ import { analyzeRoutes } from './routes/analyze.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { healthRoutes } from './routes/health.js';
 import { modelRoutes } from './routes/models.js';
+import { similarityRoutes } from './routes/similarity.js';
 import { speechRoutes } from './routes/speech.js';
 import { voiceRoutes } from './routes/voices.js';
 import type { Uploads } from './uploads/index.js';
@@ -109,6 +110,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   speechRoutes(app, { library: deps.library, speech: deps.speech, maxInputChars: deps.config.maxInputChars });
   voiceRoutes(app, deps.library, deps.uploads, deps.config.maxUploadMb * 1024 * 1024);
   analyzeRoutes(app, deps.uploads, deps.config.maxUploadMb * 1024 * 1024);
+  similarityRoutes(app, { uploads: deps.uploads, library: deps.library, speech: deps.speech, maxUploadBytes: deps.config.maxUploadMb * 1024 * 1024 });
   modelRoutes(app, deps.engines);
   healthRoutes(app, { engines: deps.engines, library: deps.library, metrics: deps.metrics });
   await dashboardRoutes(app);

@@ -135,4 +135,9 @@ export const errors = {
     new ApiError(503, 'shutting_down', 'The server is shutting down; retry shortly', null, 'server_error', 1),
   rateLimited: (limit: number, retryAfter: number) =>
     new ApiError(429, 'rate_limited', `Rate limit of ${limit} requests per minute exceeded; retry in ${retryAfter} s`, null, 'rate_limit_error', retryAfter),
+  // Speaker similarity: the one route that takes several files.
+  tooManyUploads: (field: string, max: number) =>
+    new ApiError(400, 'too_many_files', `At most ${max} files may be sent in one request; the file in '${field}' is one too many`, field),
+  tooManyCandidates: (count: number, max: number) =>
+    new ApiError(400, 'too_many_candidates', `At most ${max} candidates may be compared in one request, got ${count}`, 'candidate'),
 } as const;

@@ -18,18 +18,33 @@ export interface Upload {
   size: number;
 }
 
+/** One part of the form, in the order sent: a file (on disk) or a text field. */
+export type FormEntry = { field: string; file: Upload; value?: undefined } | { field: string; value: string; file?: undefined };
+
 export interface MultipartForm {
+  /** The first file (the only one, for a route that takes one). */
   file: Upload | undefined;
+  /** Every file, in the order sent. */
+  files: Upload[];
+  /** The last value of each text field. */
   fields: Record<string, string | undefined>;
+  /** Files and text fields in the order sent, repeated fields included (a route whose order matters reads this). */
+  entries: FormEntry[];
   /** Aborts when the client goes away before the answer is sent: work for it can stop. */
   signal: AbortSignal;
 }
 
 export interface MultipartOptions {
   dir: UploadDir;
-  /** The name of the one file field the route takes. */
+  /** The name of the one file field the route takes (with `moreFiles`: its main file field). */
   fileField: string;
+  /** Limit on the file's size; with `moreFiles`, on all files' sizes together. */
   maxFileBytes: number;
+  /**
+   * For the one route that takes several files (similarity): file fields allowed beside
+   * `fileField`, and the most files in all. Without it, a second file is refused.
+   */
+  moreFiles?: { fields: readonly string[]; maxFiles: number };
   /** Text fields allowed beside the file (default 16). */
   maxFields?: number;
   /** Longest text field, in bytes (default 16 KiB). */
@@ -42,14 +57,15 @@ const DEFAULT_MAX_FIELD_BYTES = 16 * 1024;
 const FRAMING_BYTES = 64 * 1024;
 
 /**
- * Reads a multipart/form-data request (one file and a few text fields) and runs
- * `handle` on it. The file is streamed to a new private directory, never held
+ * Reads a multipart/form-data request (one file and a few text fields; several
+ * files where the route asks for `moreFiles`) and runs `handle` on it. Each file is streamed to a new private directory, never held
  * in memory; the size limit is enforced while it streams (413 as soon as it is
  * crossed). The directory is removed when `handle` settles, or when reading
  * fails, whatever the reason, so nothing outlives the request.
  *
- * Refused: not multipart (415, naming the type); a file over the limit (413); a
- * second file, or a file under another field name (400, naming that field); too
+ * Refused: not multipart (415, naming the type); a file over the limit, or files
+ * over it together (413); a second file (or one more than `moreFiles` allows), or a
+ * file under another field name (400, naming that field); too
  * many or too long text fields (400); a malformed body (400).
  */
 export async function readMultipart<T>(
@@ -88,25 +104,36 @@ async function readParts(
   maxFieldBytes: number,
   signal: AbortSignal,
 ): Promise<MultipartForm> {
-  const form: MultipartForm = { file: undefined, fields: {}, signal };
+  const form: MultipartForm = { file: undefined, files: [], fields: {}, entries: [], signal };
+  const maxFiles = options.moreFiles?.maxFiles ?? 1;
+  const fileFields = [options.fileField, ...(options.moreFiles?.fields ?? [])];
   const limits = {
-    // One more file than allowed, so that a second one is seen and named; one more byte than allowed, so that our own count trips first.
-    files: 2,
+    // One more file than allowed, so that an extra one is seen and named; one more byte than allowed, so that our own count trips first.
+    files: maxFiles + 1,
     fileSize: options.maxFileBytes + 1,
     fields: maxFields,
     fieldSize: maxFieldBytes,
-    parts: maxFields + 2,
+    parts: maxFields + maxFiles + 1,
   };
+  // Bytes still allowed: the limit holds for all files together, so many files cannot add up to more than one may be.
+  let budget = options.maxFileBytes;
   try {
     for await (const part of request.parts({ limits })) {
       if (part.type === 'file') {
-        if (form.file) throw errors.tooManyFiles(part.fieldname, options.fileField);
-        if (part.fieldname !== options.fileField) {
+        if (!fileFields.includes(part.fieldname)) {
           throw errors.invalidParam(part.fieldname, `Unexpected file field '${part.fieldname}'; send the file as '${options.fileField}'`, 'unexpected_file');
         }
-        const path = join(dir, 'upload');
-        const size = await saveFile(part.file, path, options.maxFileBytes);
-        form.file = { path, dir, fileName: part.filename, mimeType: part.mimetype, size };
+        if (form.files.length >= maxFiles) {
+          throw maxFiles === 1 ? errors.tooManyFiles(part.fieldname, options.fileField) : errors.tooManyUploads(part.fieldname, maxFiles);
+        }
+        // The first file keeps the name it always had; the others are numbered in the order sent.
+        const path = join(dir, form.files.length === 0 ? 'upload' : `upload-${form.files.length + 1}`);
+        const size = await saveFile(part.file, path, budget, options.maxFileBytes);
+        budget -= size;
+        const upload: Upload = { path, dir, fileName: part.filename, mimeType: part.mimetype, size };
+        form.file ??= upload;
+        form.files.push(upload);
+        form.entries.push({ field: part.fieldname, file: upload });
       } else {
         if (part.fieldnameTruncated) throw errors.invalidParam('body', 'A multipart field name is too long', 'invalid_multipart');
         if (part.valueTruncated) {
@@ -114,6 +141,7 @@ async function readParts(
         }
         if (typeof part.value !== 'string') throw errors.invalidParam(part.fieldname, `'${part.fieldname}' must be plain text`);
         form.fields[part.fieldname] = part.value;
+        form.entries.push({ field: part.fieldname, value: part.value });
       }
     }
   } catch (error) {
@@ -125,13 +153,13 @@ async function readParts(
   return form;
 }
 
-/** Streams one file part to `path`, refusing it (and stopping) as soon as it passes `maxBytes`. */
-async function saveFile(file: NodeJS.ReadableStream, path: string, maxBytes: number): Promise<number> {
+/** Streams one file part to `path`, refusing it (and stopping) as soon as it passes `maxBytes`; `limit` is the one the error names. */
+async function saveFile(file: NodeJS.ReadableStream, path: string, maxBytes: number, limit: number): Promise<number> {
   let size = 0;
   const count = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       size += chunk.length;
-      done(size > maxBytes ? errors.payloadTooLarge(maxBytes) : null, chunk);
+      done(size > maxBytes ? errors.payloadTooLarge(limit) : null, chunk);
     },
   });
   await pipeline(file, count, createWriteStream(path, { flags: 'wx', mode: 0o600 }));
@@ -149,7 +177,7 @@ function multipartError(error: unknown, options: MultipartOptions, maxFields: nu
     case 'FST_PARTS_LIMIT':
       return errors.invalidParam('body', `At most ${maxFields} text fields may be sent beside '${options.fileField}'`, 'too_many_fields');
     case 'FST_FILES_LIMIT':
-      return errors.tooManyFiles(options.fileField, options.fileField);
+      return options.moreFiles ? errors.tooManyUploads(options.fileField, options.moreFiles.maxFiles) : errors.tooManyFiles(options.fileField, options.fileField);
     case 'FST_MP_PREMATURE_CLOSE':
       return errors.requestAborted();
     default:

@@ -185,6 +185,41 @@ export class SpeechService {
     }
   }
 
+  /**
+   * All of `text` in `voice` as 24 kHz PCM, not encoded (the speaker-similarity scorer
+   * measures the samples). Admitted like any speech request (503 when the queue is full);
+   * the pieces render on the synthesis threads one after another, and stop when `signal` aborts.
+   */
+  async renderPcm(voice: ResolvedVoice, text: string, signal?: AbortSignal): Promise<Int16Array> {
+    const admission = this.admit();
+    try {
+      const parts: Int16Array[] = [];
+      let length = 0;
+      for (const piece of this.pieces(text)) {
+        signal?.throwIfAborted();
+        const pcm = await this.renderer
+          .render({ text: piece, voice: voice.data, speed: 1, language: voice.voice.language })
+          .catch((error: unknown) => {
+            const failed = parseEngineLoadError(error);
+            throw failed ? errors.engineLoadFailed(failed.engine, failed.detail) : error;
+          });
+        this.observer.pieceRendered?.(voice.voice.engine);
+        parts.push(pcm);
+        length += pcm.length;
+      }
+      signal?.throwIfAborted();
+      const out = new Int16Array(length);
+      let at = 0;
+      for (const part of parts) {
+        out.set(part, at);
+        at += part.length;
+      }
+      return out;
+    } finally {
+      admission.release();
+    }
+  }
+
   private cacheKey(request: SpeechRequest): string {
     return createHash('sha256')
       .update(

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { AudioDecodeError, decodeFileBounded } from '../../audio/decode.js';
-import type { ReferenceAnalysis } from '../../cloning/reference.js';
+import type { ReferenceAnalysis, ReferenceSource } from '../../cloning/reference.js';
+import { MIN_SPEECH_SECONDS, type SpeakerFeatures } from '../../cloning/scorer.js';
+import { LiteTtsError, errors as domainErrors } from '../../errors.js';
 import type { Config } from '../../config.js';
 import { VoiceFormatError, type ImportedVoice } from '../../voices/formats/index.js';
 import { voiceFileError } from '../../voices/transfer.js';
@@ -8,13 +10,13 @@ import { errors } from '../errors.js';
 import type { Upload } from '../multipart.js';
 import { UploadDir } from './dir.js';
 import { UploadPool } from './pool.js';
-import type { ReferenceResult, ReferenceTask, TaskFailure, VoiceFileResult, VoiceFileTask } from './tasks.js';
+import type { ReferenceResult, ReferenceTask, SpeakerResult, SpeakerTask, TaskFailure, VoiceFileResult, VoiceFileTask } from './tasks.js';
 
 export { UploadDir } from './dir.js';
 export { UploadPool, type UploadPoolOptions } from './pool.js';
 
 /** The routes that take uploads, each with its own slots in the pool. */
-export const UPLOAD_ROUTES = ['import', 'analyze'] as const;
+export const UPLOAD_ROUTES = ['import', 'analyze', 'similarity'] as const;
 export type UploadRoute = (typeof UPLOAD_ROUTES)[number];
 
 /**
@@ -29,10 +31,12 @@ export class Uploads {
     private readonly maxReferenceSeconds: number,
     /** The upload limit: archives may inflate only to what it allows (see formats/zip.ts). */
     private readonly maxUploadBytes: number,
+    /** The speaker-embedding model's file (config `speakerModel`), or null. */
+    private readonly speakerModel: string | null,
   ) {}
 
   static async open(
-    config: Pick<Config, 'dataDir' | 'uploadConcurrency' | 'uploadTimeoutSeconds' | 'maxReferenceSeconds' | 'maxUploadMb'>,
+    config: Pick<Config, 'dataDir' | 'uploadConcurrency' | 'uploadTimeoutSeconds' | 'maxReferenceSeconds' | 'maxUploadMb'> & Partial<Pick<Config, 'speakerModel'>>,
     onError?: (error: unknown) => void,
   ): Promise<Uploads> {
     const dir = await UploadDir.open(join(config.dataDir, 'tmp', 'uploads'));
@@ -42,7 +46,7 @@ export class Uploads {
       timeoutSeconds: config.uploadTimeoutSeconds,
       ...(onError && { onError }),
     });
-    return new Uploads(dir, pool, config.maxReferenceSeconds, config.maxUploadMb * 1024 * 1024);
+    return new Uploads(dir, pool, config.maxReferenceSeconds, config.maxUploadMb * 1024 * 1024, config.speakerModel ?? null);
   }
 
   /** Every voice in an uploaded voice file, read on an upload thread (400 for a file that is not one). */
@@ -59,24 +63,67 @@ export class Uploads {
    */
   async analyzeReference(upload: Upload, param: string, client: AbortSignal): Promise<ReferenceAnalysis> {
     if (upload.size === 0) throw errors.emptyAudio(param);
-    const maxSeconds = this.maxReferenceSeconds;
     const result = await this.pool.within('analyze', param, client, async (signal) => {
-      const pcmPath = join(upload.dir, 'decoded.pcm');
-      // ffmpeg runs as a child of this thread, not of an upload thread: a terminated
-      // thread cannot kill its children, and this thread's signal always can.
-      let decoded;
-      try {
-        decoded = await decodeFileBounded(upload.path, pcmPath, { maxSeconds, signal });
-      } catch (error) {
-        if (error instanceof AudioDecodeError) throw errors.unsupportedAudio(param, error.message);
-        throw error;
-      }
-      const { samples, ...source } = decoded;
-      const task: ReferenceTask = { kind: 'reference', pcmPath, samples, source: { ...source, maxSeconds } };
+      const { pcmPath, samples, source } = await this.decode(upload, join(upload.dir, 'decoded.pcm'), param, signal);
+      const task: ReferenceTask = { kind: 'reference', pcmPath, samples, source };
       return this.pool.run<ReferenceResult>(task, signal);
     });
     if (!result.ok) throw failureError(result.failure, param);
     return result.analysis;
+  }
+
+  /**
+   * The speaker features of an uploaded recording (its first `maxReferenceSeconds`),
+   * decoded and measured on an upload thread. Call inside a slot of the `similarity` route
+   * (`pool.within`), with its signal. `label` names the recording in errors: 415 when it is
+   * not audio, 422 `audio_unusable` (with the analysis) when it holds too little speech.
+   */
+  async speakerFeaturesOf(upload: Upload, param: string, label: string, signal: AbortSignal): Promise<SpeakerFeatures> {
+    if (upload.size === 0) throw errors.emptyAudio(param);
+    const { pcmPath, samples, source } = await this.decode(upload, `${upload.path}.pcm`, param, signal);
+    const task: SpeakerTask = { kind: 'speaker', pcmPath, samples, source, speakerModel: this.speakerModel };
+    return this.speakerResult(await this.pool.run<SpeakerResult>(task, signal), param, label);
+  }
+
+  /** The speaker features of rendered speech (mono s16le at `sampleRate`), measured on an upload thread; `pcm` moves there. */
+  async speakerFeaturesOfPcm(pcm: Int16Array, sampleRate: number, param: string, label: string, signal: AbortSignal): Promise<SpeakerFeatures> {
+    const source: ReferenceSource = { sampleRate, codec: 'pcm_s16le', channels: 1, truncated: false, maxSeconds: this.maxReferenceSeconds };
+    const task: SpeakerTask = { kind: 'speaker', pcm, source, speakerModel: this.speakerModel };
+    const transfer = pcm.buffer instanceof ArrayBuffer && pcm.byteOffset === 0 && pcm.byteLength === pcm.buffer.byteLength ? [pcm.buffer] : undefined;
+    return this.speakerResult(await this.pool.run<SpeakerResult>(task, signal, transfer), param, label);
+  }
+
+  private speakerResult(result: SpeakerResult, param: string, label: string): SpeakerFeatures {
+    if (result.ok) return result.features;
+    const { failure } = result;
+    if (failure.kind === 'too_little_speech') {
+      throw domainErrors.audioUnusable(
+        `${label} holds ${failure.speechSeconds.toFixed(2)} s of speech; at least ${MIN_SPEECH_SECONDS} s are needed to tell who speaks`,
+        param,
+        { analysis: failure.analysis },
+      );
+    }
+    // A model that cannot be used is the server's setting, not the client's file: 503, as where it is loaded.
+    if (failure.kind === 'speaker_model') throw new LiteTtsError('unavailable', 'speaker_model_unusable', failure.message, null, 60);
+    throw failureError(failure, param);
+  }
+
+  /**
+   * Decodes (ffmpeg, bounded: see decodeFileBounded) the first `maxReferenceSeconds` of an
+   * upload into `pcmPath`. ffmpeg runs as a child of this thread, not of an upload thread:
+   * a terminated thread cannot kill its children, and this thread's signal always can.
+   */
+  private async decode(upload: Upload, pcmPath: string, param: string, signal: AbortSignal): Promise<{ pcmPath: string; samples: number; source: ReferenceSource }> {
+    const maxSeconds = this.maxReferenceSeconds;
+    let decoded;
+    try {
+      decoded = await decodeFileBounded(upload.path, pcmPath, { maxSeconds, signal });
+    } catch (error) {
+      if (error instanceof AudioDecodeError) throw errors.unsupportedAudio(param, error.message);
+      throw error;
+    }
+    const { samples, ...source } = decoded;
+    return { pcmPath, samples, source: { ...source, maxSeconds } };
   }
 
   async close(): Promise<void> {
@@ -87,5 +134,6 @@ export class Uploads {
 
 function failureError(failure: TaskFailure, param: string) {
   if (failure.kind === 'too_complex') return errors.uploadTooComplex(param);
+  if (failure.kind !== 'voice_format') return new Error(`unexpected upload task failure '${failure.kind}'`);
   return voiceFileError(new VoiceFormatError(failure.message, failure.code));
 }

@@ -93,9 +93,12 @@ export class UploadPool {
     }
   }
 
-  /** Runs one task on an upload thread; aborting `signal` terminates the thread if it is running the task. */
-  run<R>(task: unknown, signal: AbortSignal): Promise<R> {
-    return this.pool.run(task, { signal }) as Promise<R>;
+  /**
+   * Runs one task on an upload thread; aborting `signal` terminates the thread if it is running the task.
+   * Buffers in `transfer` move to the thread instead of being copied (they are unusable here afterwards).
+   */
+  run<R>(task: unknown, signal: AbortSignal, transfer?: ArrayBuffer[]): Promise<R> {
+    return this.pool.run(task, { signal, ...(transfer && { transferList: transfer }) }) as Promise<R>;
   }
 
   async close(): Promise<void> {

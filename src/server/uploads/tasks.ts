@@ -1,4 +1,5 @@
 import type { ReferenceAnalysis, ReferenceSource } from '../../cloning/reference.js';
+import type { SpeakerFeatures } from '../../cloning/scorer.js';
 import type { ImportedVoice, VoiceFormatErrorCode } from '../../voices/formats/index.js';
 
 /**
@@ -28,13 +29,32 @@ export interface ReferenceTask {
   source: ReferenceSource;
 }
 
-export type UploadTask = VoiceFileTask | ReferenceTask;
+/**
+ * The speaker features of one recording (similarity): either raw mono s16le the bounded
+ * decoder wrote (`pcmPath`, `samples`), or rendered speech passed in (`pcm`, moved, not copied).
+ */
+export interface SpeakerTask {
+  kind: 'speaker';
+  pcmPath?: string;
+  samples?: number;
+  pcm?: Int16Array;
+  source: ReferenceSource;
+  /** The speaker-embedding model (config `speakerModel`), loaded once per upload thread; null: none. */
+  speakerModel: string | null;
+}
+
+export type UploadTask = VoiceFileTask | ReferenceTask | SpeakerTask;
 
 /** Why a file could not be read, as the worker saw it. */
 export type TaskFailure =
   | { kind: 'voice_format'; code: VoiceFormatErrorCode; message: string }
   /** The file asked for more memory or stack than exists (a typed array beyond any size, runaway recursion). */
-  | { kind: 'too_complex'; message: string };
+  | { kind: 'too_complex'; message: string }
+  /** Too little speech to score (below the scorer's MIN_SPEECH_SECONDS); the analysis says what is there. */
+  | { kind: 'too_little_speech'; speechSeconds: number; analysis: ReferenceAnalysis }
+  /** The configured speaker model cannot be used (its message names the file and why). */
+  | { kind: 'speaker_model'; message: string };
 
 export type VoiceFileResult = { ok: true; voices: ImportedVoice[] } | { ok: false; failure: TaskFailure };
 export type ReferenceResult = { ok: true; analysis: ReferenceAnalysis } | { ok: false; failure: TaskFailure };
+export type SpeakerResult = { ok: true; features: SpeakerFeatures } | { ok: false; failure: TaskFailure };
