@@ -156,7 +156,8 @@ function spectralTilt(fb: Fbank, speech: Uint8Array, lowHz: number, highHz: numb
   return n >= 2 && d > 0 ? (n * sxy - sx * sy) / d : Number.NaN;
 }
 
-function syllableRate(fb: Fbank, speech: Uint8Array, lowHz: number, highHz: number): number {
+/** Syllable nuclei per second of speech (see the module comment); NaN without speech. */
+export function syllableRate(fb: Fbank, speech: Uint8Array, lowHz: number, highHz: number): number {
   const centres = melCentres(fb.bins, lowHz, highHz);
   const band: number[] = [];
   for (let m = 0; m < fb.bins; m++) if (centres[m]! >= V.rateBandLowHz && centres[m]! <= V.rateBandHighHz) band.push(m);
