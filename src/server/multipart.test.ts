@@ -81,9 +81,11 @@ describe('readMultipart', () => {
     app = Fastify();
     installErrorHandling(app, createLogger({ logLevel: 'silent', logDir: null }), { bodyLimit: LIMIT, privatePaths: [] });
     await app.register(multipart);
-    app.post<{ Querystring: { mode?: string; max?: string } }>('/upload', async (request, reply) => {
+    app.post<{ Querystring: { mode?: string; max?: string; many?: string } }>('/upload', async (request, reply) => {
       const maxFileBytes = request.query.max ? Number(request.query.max) : LIMIT;
-      return readMultipart(request, reply, { dir, fileField: 'file', maxFileBytes, maxFields: 4, maxFieldBytes: 100 }, async (form) => {
+      // ?many=N: the several-file form (similarity's), up to N files in 'file' and 'candidate'.
+      const moreFiles = request.query.many ? { moreFiles: { fields: ['candidate'], maxFiles: Number(request.query.many) } } : {};
+      return readMultipart(request, reply, { dir, fileField: 'file', maxFileBytes, maxFields: 4, maxFieldBytes: 100, ...moreFiles }, async (form) => {
         // Once the socket's chunks in flight have settled, only what the form holds on to is left.
         await new Promise((r) => setTimeout(r, 200));
         collectGarbage();
@@ -96,6 +98,11 @@ describe('readMultipart', () => {
             release = resolve;
             form.signal.addEventListener('abort', () => resolve(), { once: true });
           });
+        }
+        if (request.query.many) {
+          const files = await Promise.all(form.files.map(async (f) => ({ name: f.fileName, size: f.size, bytes: (await readFile(f.path)).toString('latin1'), dir: f.dir })));
+          const entries = form.entries.map((e) => `${e.field}=${e.file ? `file ${e.file.fileName}` : e.value}`);
+          return { files, entries, paths: new Set(form.files.map((f) => f.path)).size };
         }
         return { size: form.file?.size ?? null, fields: form.fields };
       });
@@ -189,6 +196,52 @@ describe('readMultipart', () => {
     assert.equal(noBoundary.status, 400, JSON.stringify(noBoundary.body));
     const cut = await send(url, [fileHead('file', 'a.bin'), Buffer.from('abc')]);
     assert.equal(cut.status, 400, `a body that ends inside a part: ${JSON.stringify(cut.body)}`);
+    assert.ok(await empty(), 'nothing is left');
+  });
+
+  test('several files where the route asks: each on disk in the order sent with the text fields, all removed afterwards', async () => {
+    const parts = [
+      filePart('file', 'ref.wav', Buffer.from('R'.repeat(300))),
+      fieldPart('candidate', 'af_bella'),
+      filePart('candidate', 'one.wav', Buffer.from('1'.repeat(200))),
+      fieldPart('candidate', 'af_sky'),
+      filePart('candidate', 'two.wav', Buffer.from('2'.repeat(100))),
+      END,
+    ];
+    const answer = await send(url, parts, { query: '?many=3' });
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    const files = answer.body.files as { name: string; size: number; bytes: string; dir: string }[];
+    assert.deepEqual(files.map((f) => [f.name, f.size]), [['ref.wav', 300], ['one.wav', 200], ['two.wav', 100]], 'every file, in order, with its size');
+    assert.deepEqual(files.map((f) => f.bytes), ['R'.repeat(300), '1'.repeat(200), '2'.repeat(100)], 'each file on disk holds exactly its bytes');
+    assert.equal(answer.body.paths, 3, 'each file has a path of its own');
+    assert.equal(new Set(files.map((f) => f.dir)).size, 1, "all in the request's one directory");
+    assert.deepEqual(answer.body.entries, ['file=file ref.wav', 'candidate=af_bella', 'candidate=file one.wav', 'candidate=af_sky', 'candidate=file two.wav'], 'files and repeated text fields in the order sent');
+    assert.ok(await empty(), 'nothing is left once the answer is sent');
+  });
+
+  test('several files: the size limit holds for all of them together, refused while streaming', async () => {
+    const file = (name: string) => filePart('candidate', name, Buffer.alloc(400, 5));
+    const fits = await send(url, [filePart('file', 'ref.wav', Buffer.alloc(400, 5)), file('a.wav'), END], { query: '?many=4&max=1000' });
+    assert.equal(fits.status, 200, `800 bytes under a 1000-byte limit: ${JSON.stringify(fits.body)}`);
+    const over = await send(url, [filePart('file', 'ref.wav', Buffer.alloc(400, 5)), file('a.wav'), file('b.wav'), END], { query: '?many=4&max=1000' });
+    assert.equal(over.status, 413, `three files of 400 bytes under a 1000-byte limit: ${JSON.stringify(over.body)}`);
+    assert.equal(over.body.error?.code, 'payload_too_large', 'code');
+    assert.match(over.body.error?.message ?? '', /1000 bytes/, 'the message names the limit');
+    // Held open after the third file's head: the refusal comes while the client is still sending.
+    const held = await send(url, [filePart('file', 'ref.wav', Buffer.alloc(600, 5)), fileHead('candidate', 'c.wav'), Buffer.alloc(600, 5)], { query: '?many=4&max=1000', hold: true });
+    assert.equal(held.status, 413, `refused before the body ended: ${JSON.stringify(held.body)}`);
+    await eventually(empty, 'the partial files are removed');
+  });
+
+  test('several files: one more than allowed, or one under another field, is a 400 naming its field', async () => {
+    const tiny = (field: string, name: string) => filePart(field, name, Buffer.from('x'));
+    const extra = await send(url, [tiny('file', 'r.wav'), tiny('candidate', 'a.wav'), tiny('candidate', 'b.wav'), END], { query: '?many=2' });
+    assert.equal(extra.status, 400, JSON.stringify(extra.body));
+    assert.deepEqual([extra.body.error?.code, extra.body.error?.param], ['too_many_files', 'candidate'], 'the extra file is named');
+    assert.match(extra.body.error?.message ?? '', /At most 2 files/, 'the message says how many may be sent');
+    const stray = await send(url, [tiny('file', 'r.wav'), tiny('other', 'a.wav'), END], { query: '?many=3' });
+    assert.equal(stray.status, 400, JSON.stringify(stray.body));
+    assert.deepEqual([stray.body.error?.code, stray.body.error?.param], ['unexpected_file', 'other'], 'the unexpected field is named');
     assert.ok(await empty(), 'nothing is left');
   });
 

@@ -120,11 +120,11 @@ async function readParts(
   try {
     for await (const part of request.parts({ limits })) {
       if (part.type === 'file') {
-        if (!fileFields.includes(part.fieldname)) {
-          throw errors.invalidParam(part.fieldname, `Unexpected file field '${part.fieldname}'; send the file as '${options.fileField}'`, 'unexpected_file');
-        }
         if (form.files.length >= maxFiles) {
           throw maxFiles === 1 ? errors.tooManyFiles(part.fieldname, options.fileField) : errors.tooManyUploads(part.fieldname, maxFiles);
+        }
+        if (!fileFields.includes(part.fieldname)) {
+          throw errors.invalidParam(part.fieldname, `Unexpected file field '${part.fieldname}'; send the file as '${options.fileField}'`, 'unexpected_file');
         }
         // The first file keeps the name it always had; the others are numbered in the order sent.
         const path = join(dir, form.files.length === 0 ? 'upload' : `upload-${form.files.length + 1}`);
