@@ -120,6 +120,9 @@ describe('POST /v1/audio/similarity (real server)', () => {
     assert.ok(asMale! > asFemale! + 0.2, `espeak-en-us-male against its own rendering: ${asMale}, against espeak-en-us-female: ${asFemale}`);
     assert.ok(asMale! > femaleFile!, `the male voice (${asMale}) above the female recording (${femaleFile})`);
     assert.equal(again, asMale, 'a voice named twice scores the same both times');
+    // Any name the library resolves: an OpenAI alias (mapped to an espeak voice here) and a blend formula.
+    const named = scoresOf(await compare(server, ['male.wav', male], ['onyx', 'espeak-en-us-male(1)+espeak-en-us-female(1)']), 'an alias and a blend');
+    assert.deepEqual(named.map((s) => s.candidate), ['onyx', 'espeak-en-us-male(1)+espeak-en-us-female(1)'], 'named as given');
     assert.deepEqual(leftovers(server), [], 'no upload is left on disk');
   });
 
@@ -151,6 +154,8 @@ describe('POST /v1/audio/similarity (real server)', () => {
     // Under the 2 MiB limit each, over it together.
     const big = new Uint8Array(800 * 1024).fill(1);
     expectError(await compare(server, ['a.wav', big], [['b.wav', big], ['c.wav', big]]), 413, 'payload_too_large', null, 'files over the limit together');
+    const docs = (await (await fetch(`${server.url}/docs/json`)).json()) as { paths: Record<string, { post?: { summary?: string } }> };
+    assert.match(docs.paths['/v1/audio/similarity']?.post?.summary ?? '', /reference.*candidate/, 'the route is in the OpenAPI document with a summary');
     assert.deepEqual(leftovers(server), [], 'no upload is left on disk');
   });
 
