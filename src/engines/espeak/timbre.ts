@@ -20,8 +20,8 @@ export type TimbreKey = (typeof TIMBRE_KEYS)[number];
 
 /** Inclusive limits of every timbre number. */
 export const TIMBRE_LIMITS = Object.freeze({
-  pitchBaseHz: [40, 400],
-  pitchMaxHz: [40, 800],
+  pitchBaseHz: [20, 400],
+  pitchMaxHz: [20, 800],
   formantN: [0, 8],
   formantFreq: [40, 250],
   formantHeight: [0, 300],
