@@ -20,6 +20,39 @@ export interface EspeakVoiceData {
   rate: number;
   /** 0–200, default 100. */
   volume: number;
+  // Timbre: settings of an espeak-ng voice file, laid over the variant's own. Each is optional;
+  // one that is absent keeps what the variant (or espeak) says, so a voice without any speaks
+  // exactly as before. Limits and defaults: src/voices/formats/espeak.ts.
+  /** The voice file's `pitch`: base and top of the intonation in Hz (espeak's 82 118). */
+  pitchHz?: { base: number; max: number };
+  /** `formant n freq height width`: formants 0–8, each in percent of the language's own. */
+  formants?: EspeakFormant[];
+  /** `tone`: the spectral tilt as up to 6 points (Hz, amplitude 0–255), rising in frequency. */
+  tone?: { hz: number; amplitude: number }[];
+  /** `breath`: noise added at formants 1–8 (8 values, 0 none). */
+  breath?: number[];
+  /** `breathw`: the bandwidths of that noise in Hz (8 values). */
+  breathw?: number[];
+  /** `roughness` 0–7 (espeak's 2). */
+  roughness?: number;
+  /** `flutter`: pitch jitter (espeak's 2). */
+  flutter?: number;
+  /** `voicing`: amplitude of voiced sounds, percent (espeak's 100). */
+  voicing?: number;
+  /** `echo`: delay in ms and amplitude in percent (espeak's 0 0). */
+  echo?: { delayMs: number; amplitude: number };
+}
+
+/** One `formant` line of an espeak voice file. */
+export interface EspeakFormant {
+  /** 0–8. */
+  n: number;
+  /** Frequency, percent of the language's. */
+  freq: number;
+  /** Height (amplitude), percent. */
+  height: number;
+  /** Width (bandwidth), percent. */
+  width: number;
 }
 
 /** Kokoro voices are style tensors: float32 510×256 (row i = style for i phoneme tokens). */

@@ -27,7 +27,12 @@ declare module '@echogarden/espeak-ng-emscripten' {
     eSpeakNGWorker: new () => EspeakWorker;
     getPointer(pointer: EspeakPointer): number;
     HEAPU8: Uint8Array;
-    FS: { readdir(path: string): string[] };
+    FS: {
+      readdir(path: string): string[];
+      readFile(path: string, options: { encoding: 'utf8' }): string;
+      writeFile(path: string, data: string): void;
+      unlink(path: string): void;
+    };
   }
   const createModule: (options?: Record<string, unknown>) => Promise<EspeakModule>;
   export default createModule;

@@ -55,6 +55,7 @@
  * - At most 16 parts as written; positions in messages are 1-based characters.
  */
 import type { EspeakVoiceData, KokoroVoiceData, VoiceData } from '../engines/engine.js';
+import { blendTimbre } from './blend-timbre.js';
 import { isValidVoiceName, nameKey } from './names.js';
 
 export interface BlendPart {
@@ -350,7 +351,9 @@ const ESPEAK_RANGES = { pitch: [0, 99], range: [0, 99], volume: [0, 200] } as co
  *   tie): espeak cannot speak a mixture of languages, and a variant file is a
  *   discrete set of formant/voice settings with no meaningful average, so only
  *   the numeric prosody parameters are interpolated. Subtraction (negative
- *   weights) has no meaning for these parameters and is rejected.
+ *   weights) has no meaning for these parameters and is rejected. Timbre (formants, tone,
+ *   breath, pitch in Hz, …) is mixed by blend-timbre.ts: the weighted mean, a part without a
+ *   field counting with espeak's default; a field no part sets stays absent.
  */
 export function blendVoices(parts: readonly { data: VoiceData; weight: number }[]): VoiceData {
   const first = parts[0];
@@ -422,6 +425,7 @@ function blendEspeak(parts: readonly { data: EspeakVoiceData; weight: number }[]
     range: clamp(mean('range'), ESPEAK_RANGES.range),
     rate: Math.max(1, mean('rate')),
     volume: clamp(mean('volume'), ESPEAK_RANGES.volume),
+    ...blendTimbre(parts, total),
   };
 }
 

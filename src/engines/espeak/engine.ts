@@ -3,6 +3,11 @@ import { int16ToFloat } from '../../audio/pcm.js';
 import type { Engine, EspeakVoiceData, SynthesisInput } from '../engine.js';
 
 import { ESPEAK_SAMPLE_RATE } from './constants.js';
+import { hasTimbre, variantFile } from './timbre.js';
+
+const VARIANTS_DIR = '/usr/share/espeak-ng-data/voices/!v';
+/** Generated variant files kept in the virtual FS (a few hundred bytes each); the oldest go first. */
+const MAX_WRITTEN_VARIANTS = 4096;
 /** espeak-ng treats rates outside this range as the nearest bound (measured). */
 const MIN_RATE = 80;
 const MAX_RATE = 450;
@@ -12,6 +17,8 @@ export class EspeakEngine implements Engine {
   readonly id = 'espeak';
   readonly sampleRate = ESPEAK_SAMPLE_RATE;
   private currentVoice = '';
+  /** Names of the timbre variant files written into the virtual FS (reused by content). */
+  private readonly written = new Map<string, true>();
 
   private readonly utf8 = new TextDecoder();
 
@@ -24,7 +31,7 @@ export class EspeakEngine implements Engine {
   static async load(): Promise<EspeakEngine> {
     const module = await createModule();
     const worker = new module.eSpeakNGWorker();
-    const variants = new Set(module.FS.readdir('/usr/share/espeak-ng-data/voices/!v').filter((n) => !n.startsWith('.')));
+    const variants = new Set(module.FS.readdir(VARIANTS_DIR).filter((n) => !n.startsWith('.')));
     return new EspeakEngine(module, worker, variants);
   }
 
@@ -70,11 +77,33 @@ export class EspeakEngine implements Engine {
     if (voice.variant !== null && !this.variants.has(voice.variant)) {
       throw new Error(`espeak-ng has no voice variant '${voice.variant}'`);
     }
-    this.selectVoice(voice.variant ? `${voice.base}+${voice.variant}` : voice.base);
+    this.selectVoice(hasTimbre(voice) ? `${voice.base}+${this.timbreVariant(voice)}` : voice.variant ? `${voice.base}+${voice.variant}` : voice.base);
     this.worker.set_rate(Math.round(rate));
     this.worker.set_pitch(Math.round(voice.pitch));
     this.worker.set_range(Math.round(voice.range));
     this.worker.set_volume(Math.round(voice.volume));
+  }
+
+  /**
+   * The name of a variant file holding the voice's variant and timbre (written on first use):
+   * espeak loads it over the base language exactly as it loads its own variants.
+   */
+  private timbreVariant(voice: EspeakVoiceData): string {
+    const variantText = voice.variant === null ? null : this.module.FS.readFile(`${VARIANTS_DIR}/${voice.variant}`, { encoding: 'utf8' });
+    const file = variantFile(voice, variantText);
+    if (this.written.delete(file.name)) {
+      this.written.set(file.name, true); // most recently used last
+    } else {
+      // espeak reads a variant file only while selecting the voice, so an old file can go at any time.
+      const oldest = this.written.size >= MAX_WRITTEN_VARIANTS ? this.written.keys().next().value : undefined;
+      if (oldest !== undefined) {
+        this.module.FS.unlink(`${VARIANTS_DIR}/${oldest}`);
+        this.written.delete(oldest);
+      }
+      this.module.FS.writeFile(`${VARIANTS_DIR}/${file.name}`, file.text);
+      this.written.set(file.name, true);
+    }
+    return file.name;
   }
 
   private selectVoice(name: string): void {

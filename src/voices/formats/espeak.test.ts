@@ -69,3 +69,63 @@ test('malformed JSON and non-objects are refused clearly', () => {
   assert.throws(() => parseEspeakJson(`{"base": "en", "description": "${'x'.repeat(70_000)}"}`), /too long/);
   assert.throws(() => parseEspeakJson(new Uint8Array(70_000).fill(0x20)), /at most/);
 });
+
+const TIMBRE = {
+  pitchHz: { base: 95, max: 140 },
+  formants: [{ n: 1, freq: 90, height: 100, width: 120 }, { n: 0, freq: 100, height: 80, width: 100 }],
+  tone: [{ hz: 600, amplitude: 170 }, { hz: 2000, amplitude: 90.5 }],
+  breath: [0, 2, 3, 3, 3, 3, 3, 2],
+  breathw: [200, 200, 400, 400, 400, 600, 600, 600],
+  roughness: 3,
+  flutter: 0,
+  voicing: 120,
+  echo: { delayMs: 120, amplitude: 10 },
+};
+
+test('timbre fields: kept when given, absent when not, and they round-trip', () => {
+  const voice = parseEspeakJson(JSON.stringify({ ...VOICE, ...TIMBRE }));
+  assert.deepEqual(voice, { ...VOICE, ...TIMBRE }, 'every timbre field reads back as written');
+  assert.deepEqual(parseEspeakJson(toEspeakJson(voice)), voice, 'toEspeakJson → parseEspeakJson is the identity');
+  assert.ok(toEspeakJson(voice).indexOf('"volume"') < toEspeakJson(voice).indexOf('"pitchHz"'), 'timbre after the old fields');
+  const old = parseEspeakJson(JSON.stringify(VOICE));
+  assert.deepEqual(Object.keys(old), ['engine', 'base', 'variant', 'pitch', 'range', 'rate', 'volume'], 'an old file gains no keys');
+  assert.equal(toEspeakJson(old), toEspeakJson(VOICE), 'and writes back byte for byte as before');
+});
+
+test('timbre validation errors name the field', () => {
+  const f = TIMBRE.formants[0]!;
+  const cases: [Record<string, unknown>, string, RegExp?][] = [
+    [{ pitchHz: { base: 10, max: 100 } }, 'pitchHz.base', /20 to 400/],
+    [{ pitchHz: { base: 100, max: 90 } }, 'pitchHz.max', /at least/],
+    [{ pitchHz: { base: 100 } }, 'pitchHz.max'],
+    [{ pitchHz: { base: 100, max: 120, min: 1 } }, 'pitchHz.min', /not a field/],
+    [{ pitchHz: 100 }, 'pitchHz', /object/],
+    [{ formants: [] }, 'formants', /1 to 9/],
+    [{ formants: [{ ...f, n: 9 }] }, 'formants[0].n', /0 to 8/],
+    [{ formants: [{ ...f, n: 1.5 }] }, 'formants[0].n', /whole/],
+    [{ formants: [f, { ...f }] }, 'formants[1].n', /repeats/],
+    [{ formants: [{ ...f, freq: 300 }] }, 'formants[0].freq', /40 to 250/],
+    [{ formants: [{ ...f, height: -1 }] }, 'formants[0].height'],
+    [{ formants: [{ ...f, width: '100' }] }, 'formants[0].width', /number/],
+    [{ formants: [{ n: 1, freq: 100, height: 100 }] }, 'formants[0].width'],
+    [{ formants: { n: 1 } }, 'formants', /array/],
+    [{ tone: [{ hz: 600, amplitude: 300 }] }, 'tone[0].amplitude', /0 to 255/],
+    [{ tone: [{ hz: 600, amplitude: 100 }, { hz: 600, amplitude: 100 }] }, 'tone[1].hz', /above/],
+    [{ tone: Array.from({ length: 7 }, (_, i) => ({ hz: 100 * (i + 1), amplitude: 100 })) }, 'tone', /1 to 6/],
+    [{ tone: [{ hz: 8000, amplitude: 1 }] }, 'tone[0].hz'],
+    [{ breath: [1, 2, 3] }, 'breath', /8 items/],
+    [{ breath: [0, 0, 0, 0, 0, 0, 0, 21] }, 'breath[7]', /0 to 20/],
+    [{ breathw: [0, 0, 0, 0, 0, 0, 0, 0] }, 'breathw[0]'],
+    [{ roughness: 8 }, 'roughness', /0 to 7/],
+    [{ flutter: null }, 'flutter'],
+    [{ voicing: 201 }, 'voicing'],
+    [{ echo: { delayMs: 300, amplitude: 10 } }, 'echo.delayMs', /0 to 250/],
+    [{ echo: { delayMs: 100, amplitude: 10, feedback: 1 } }, 'echo.feedback', /not a field/],
+    [{ formant: [] }, 'formant', /not a field/],
+  ];
+  for (const [extra, field, pattern] of cases) {
+    const obj = { ...VOICE, ...extra };
+    assert.throws(() => parseEspeakJson(JSON.stringify(obj)), namesField(field, pattern), JSON.stringify(extra));
+  }
+  assert.throws(() => toEspeakJson({ ...VOICE, roughness: Number.NaN }), namesField('roughness'), 'NaN from an object is refused');
+});

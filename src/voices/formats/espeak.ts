@@ -4,11 +4,16 @@
  *   { "engine": "espeak", "base": "en-us", "variant": "f3",
  *     "pitch": 50, "range": 50, "rate": 175, "volume": 100 }
  *
- * `base` is required; the others default to espeak's own defaults. Descriptive
+ * `base` is required; the others default to espeak's own defaults. Optional timbre fields
+ * (`pitchHz`, `formants`, `tone`, `breath`, `breathw`, `roughness`, `flutter`, `voicing`,
+ * `echo`; espeak-timbre.ts) stay absent when not given, so a file without them reads back
+ * exactly as it always did. Descriptive
  * keys (`name`, `description`, `language`, `gender`) are tolerated and ignored;
  * any other key is refused, so that a typo does not go unnoticed.
  */
 import type { EspeakVoiceData } from '../../engines/engine.js';
+import { TIMBRE_KEYS } from '../../engines/espeak/timbre.js';
+import { validateTimbre } from './espeak-timbre.js';
 import { VoiceFormatError } from './tensor.js';
 
 /** Largest espeak JSON file accepted. */
@@ -34,7 +39,7 @@ const NUMERIC_FIELDS: readonly NumericField[] = [
   { key: 'volume', min: 0, max: 200, default: 100, unit: '' },
 ];
 
-const KNOWN_KEYS = new Set(['engine', 'base', 'variant', 'pitch', 'range', 'rate', 'volume']);
+const KNOWN_KEYS = new Set<string>(['engine', 'base', 'variant', 'pitch', 'range', 'rate', 'volume', ...TIMBRE_KEYS]);
 const IGNORED_KEYS = new Set(['name', 'description', 'language', 'gender']);
 
 function fieldError(field: string, why: string): VoiceFormatError {
@@ -87,6 +92,7 @@ export function validateEspeakVoice(value: unknown): EspeakVoiceData {
     }
     out[field.key] = v;
   }
+  Object.assign(out, validateTimbre(obj, fieldError));
   return out;
 }
 
@@ -129,6 +135,7 @@ export function toEspeakJson(data: EspeakVoiceData): string {
     range: v.range,
     rate: v.rate,
     volume: v.volume,
+    ...Object.fromEntries(TIMBRE_KEYS.filter((key) => v[key] !== undefined).map((key) => [key, v[key]])),
   };
   return `${JSON.stringify(ordered, null, 2)}\n`;
 }

@@ -1,0 +1,181 @@
+/**
+ * Fitting an espeak voice to a speaker: the espeak side of voice cloning.
+ *
+ * 1. Pitch and pace. The reference's median F0 and F0 spread (analysis.ts) and syllable rate
+ *    (features.ts) are turned into espeak's voice-file pitch (Hz) and rate (wpm) through a
+ *    measured calibration of the language (espeak-fit-calibration.ts: two renders, cached).
+ * 2. Timbre. A bounded coordinate descent over variant, formant scaling (formants 1–5 together,
+ *    as a longer or shorter vocal tract moves them), spectral tilt (`tone`), breath and roughness
+ *    maximises `similarity(reference, clone)` (scorer.ts) on the search text: each coordinate in
+ *    turn tries its values with the others held at the best so far, and a value is kept only when
+ *    it scores better. Pitch and rate stay calibrated throughout, so the search is about timbre.
+ * 3. Correction. The best candidate's own render is measured and its pitch and rate are scaled by
+ *    what is still off (a variant, breath or roughness moves the measured pitch a little).
+ * 4. The score is measured on a held-out text that the search never heard, so it says how the
+ *    clone sounds on new words, not how well the search fitted one sentence.
+ *
+ * Time: every render counts against `budgetMs` (renders plus features, about 0.1–0.2 s each for
+ * 5 s of speech on a small machine); the search stops when the next candidate and the final
+ * held-out render would not fit. `signal` cancels between renders (and inside them, through
+ * `render`).
+ */
+import type { EspeakVoiceData } from '../engines/engine.js';
+import { TIMBRE_DEFAULTS, TIMBRE_LIMITS } from '../engines/espeak/timbre.js';
+import { errors } from '../errors.js';
+import {
+  calibrate,
+  measure,
+  pitchFor,
+  rateFor,
+  RENDER_RATE,
+  type Measured,
+  type Render,
+} from './espeak-fit-calibration.js';
+import { MIN_SPEECH_SECONDS, similarity, speakerFeatures, type SpeakerFeatures } from './scorer.js';
+
+export { RENDER_RATE } from './espeak-fit-calibration.js';
+
+/** The texts of the fit: the search is scored on one, the result on the other. */
+export const FIT_TEXTS = Object.freeze({
+  search: 'The old lighthouse keeper walked slowly along the rocky shore, counting the boats that came home before the storm.',
+  heldOut: 'Please remember to bring your warm coat tomorrow, because the weather on the mountain changes very quickly in spring.',
+});
+
+export interface FitReference {
+  samples: Float32Array;
+  sampleRate: number;
+}
+
+export interface FitOptions {
+  /** espeak-ng language voice of the clone, e.g. "en-us". */
+  language: string;
+  /** Speaks `text` with `voice`: mono float samples at 24 kHz (RENDER_RATE). */
+  render: Render;
+  /** Time for the whole fit, calibration and held-out render included. */
+  budgetMs: number;
+  signal?: AbortSignal;
+  /** Other texts than FIT_TEXTS (e.g. in the clone's language); they must differ. */
+  texts?: { search: string; heldOut: string };
+}
+
+export interface FitResult {
+  voice: EspeakVoiceData;
+  /** similarity(reference, clone on the held-out text), 0..1. */
+  score: number;
+  /** The best score on the search text. */
+  searchScore: number;
+  /** Renders made, calibration and held-out included. */
+  steps: number;
+}
+
+/** The searched settings (pitch and rate come from the calibration). */
+export interface TimbreSetting {
+  variant: string | null;
+  formantScale: number;
+  tilt: number;
+  breath: number;
+  roughness: number;
+}
+
+const START: TimbreSetting = { variant: null, formantScale: 1, tilt: 0, breath: 0, roughness: 2 };
+
+/** Values each coordinate tries, most promising first (the budget may stop a pass early). */
+const SEARCH: { [K in keyof TimbreSetting]: readonly TimbreSetting[K][] } = {
+  variant: [null, 'm3', 'f2', 'm1', 'f4', 'm7', 'klatt'],
+  formantScale: [1, 0.92, 1.08, 0.85, 1.16, 1.24],
+  tilt: [0, -0.4, 0.4, -0.8],
+  breath: [0, 3, 6],
+  roughness: [2, 0, 5],
+};
+const ORDER: readonly (keyof TimbreSetting)[] = ['formantScale', 'variant', 'tilt', 'roughness', 'breath'];
+
+/** How far the breath of formants 1–8 follows the `breath` setting (espeak's own variants weight the middle). */
+const BREATH_SHAPE = [0, 0.7, 1, 1, 1, 1, 1, 0.7];
+
+/** The espeak voice of a timbre setting with the given pitch and rate. */
+export function voiceOf(language: string, pitchHz: { base: number; max: number }, rate: number, t: TimbreSetting): EspeakVoiceData {
+  const L = TIMBRE_LIMITS;
+  const clamp = (v: number, [lo, hi]: readonly [number, number]): number => Math.min(hi, Math.max(lo, Math.round(v)));
+  return {
+    engine: 'espeak',
+    base: language,
+    variant: t.variant,
+    pitch: 50,
+    range: 50,
+    rate,
+    volume: 100,
+    pitchHz,
+    formants: [1, 2, 3, 4, 5].map((n) => ({ n, freq: clamp(100 * t.formantScale, L.formantFreq), height: 100, width: 100 })),
+    // Tilt in octaves above 600 Hz: +0.4 makes each octave 2^0.4 louder than espeak's curve.
+    tone: TIMBRE_DEFAULTS.tone.map((p) => ({ hz: p.hz, amplitude: clamp(p.amplitude * 2 ** (t.tilt * Math.log2(p.hz / 600)), L.toneAmplitude) })),
+    breath: BREATH_SHAPE.map((s) => clamp(s * t.breath, L.breath)),
+    roughness: t.roughness,
+  };
+}
+
+/** Fits an espeak voice to the reference (see the module comment). */
+export async function fitEspeakVoice(reference: FitReference, options: FitOptions): Promise<FitResult> {
+  const started = performance.now();
+  const { language, render, signal } = options;
+  const texts = options.texts ?? FIT_TEXTS;
+  if (texts.search === texts.heldOut) throw errors.invalidParam('texts', 'The held-out text must differ from the search text');
+  signal?.throwIfAborted();
+
+  const ref = measure(reference.samples, reference.sampleRate);
+  if (ref.features.speechSeconds < MIN_SPEECH_SECONDS) {
+    throw errors.invalidParam('reference', `The reference has ${ref.features.speechSeconds.toFixed(2)} s of speech; a fit needs at least ${MIN_SPEECH_SECONDS} s`, 'reference_no_speech');
+  }
+  let steps = 0;
+  const speak = async (voice: EspeakVoiceData, text: string): Promise<Float32Array> => {
+    signal?.throwIfAborted();
+    steps++;
+    return render(voice, text, signal);
+  };
+
+  const calibration = await calibrate(voiceOf(language, { base: 100, max: 150 }, 175, START), texts.search, speak, signal);
+  // Without a measurable pitch or pace in the reference, espeak's own middle values stand.
+  const f0 = Number.isFinite(ref.f0Hz) ? ref.f0Hz : 120;
+  let pitchHz = pitchFor(calibration, f0, ref.f0SpreadSt);
+  let rate = rateFor(calibration, ref.syllablesPerS);
+
+  const evaluate = async (t: TimbreSetting): Promise<{ score: number; samples: Float32Array }> => {
+    const samples = await speak(voiceOf(language, pitchHz, rate, t), texts.search);
+    return { score: similarity(ref.features, speakerFeatures(samples, RENDER_RATE)), samples };
+  };
+
+  const searchStarted = performance.now();
+  let best = { setting: START, ...(await evaluate(START)) };
+  let evaluations = 1;
+  // Room for one more candidate and the held-out render at the pace seen so far.
+  const fits = (): boolean => {
+    const perRender = (performance.now() - searchStarted) / evaluations;
+    return performance.now() - started + 2 * perRender <= options.budgetMs;
+  };
+  search: for (const key of ORDER) {
+    for (const value of SEARCH[key]) {
+      if (value === best.setting[key]) continue;
+      if (!fits()) break search;
+      const setting = { ...best.setting, [key]: value };
+      const tried = await evaluate(setting);
+      evaluations++;
+      if (tried.score > best.score) best = { setting, ...tried };
+    }
+  }
+
+  // What is still off in the best candidate's own pitch and pace.
+  const got: Measured = measure(best.samples, RENDER_RATE);
+  if (Number.isFinite(ref.f0Hz) && Number.isFinite(got.f0Hz) && got.f0Hz > 0) {
+    const k = ref.f0Hz / got.f0Hz;
+    const base = Math.min(400, Math.max(20, Math.round(pitchHz.base * k)));
+    pitchHz = { base, max: Math.min(800, Math.max(base, Math.round(pitchHz.max * k))) };
+  }
+  if (Number.isFinite(ref.syllablesPerS) && Number.isFinite(got.syllablesPerS) && got.syllablesPerS > 0) {
+    const k = ref.syllablesPerS / got.syllablesPerS;
+    // The syllable count is the noisier measure: a correction beyond ±30 % is a miscount.
+    if (k > 0.7 && k < 1.3) rate = Math.min(450, Math.max(80, Math.round(rate * k)));
+  }
+
+  const voice = voiceOf(language, pitchHz, rate, best.setting);
+  const heldOut: SpeakerFeatures = speakerFeatures(await speak(voice, texts.heldOut), RENDER_RATE);
+  return { voice, score: similarity(ref.features, heldOut), searchScore: best.score, steps };
+}
