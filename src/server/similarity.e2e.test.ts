@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ffmpegPath } from '../audio/ffmpeg.js';
 import { findSpeechCorpus, listUtterances, splitReaders } from '../test-support/speech-corpus.js';
+import { watchHealth } from '../test-support/health.js';
 import { startTestServer, type TestServer } from '../test-support/server.js';
 
 /** POST /v1/audio/similarity against the real server: scores that rank speakers, and every bad input a 4xx. */
@@ -160,24 +161,10 @@ describe('POST /v1/audio/similarity (real server)', () => {
   });
 
   test('/health stays quick while eight candidates are scored', async () => {
-    let running = true;
-    let worst = 0;
-    let polls = 0;
-    const loop = (async () => {
-      while (running) {
-        const started = performance.now();
-        const response = await fetch(`${server.url}/health`);
-        await response.arrayBuffer();
-        assert.equal(response.status, 200, '/health answers');
-        worst = Math.max(worst, performance.now() - started);
-        polls++;
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    })();
+    const health = watchHealth(server);
     const names = ['espeak-en-us-female', 'espeak-en-us-female-2', 'espeak-en-us-male-2', 'espeak-en-gb-female', 'espeak-en-gb-male', 'espeak-de-male'];
     const answer = await compare(server, ['male.wav', male], [...names, ['m1.wav', male], ['m2.wav', male]]);
-    running = false;
-    await loop;
+    const { worst, count: polls } = await health.stop();
     const scores = scoresOf(answer, 'eight candidates');
     assert.equal(scores.length, 8, 'a score for each candidate');
     assert.ok(scores[6]!.score > 0.9, `the reference against itself scores ${scores[6]!.score}`);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { zipSync } from 'fflate';
 import { ffmpegPath } from '../audio/ffmpeg.js';
+import { watchHealth } from '../test-support/health.js';
 import { startTestServer, type TestServer } from '../test-support/server.js';
 
 /** Hostile uploads against the real server: each is answered with a 4xx in time, and /health stays quick meanwhile. */
@@ -33,31 +34,6 @@ async function upload(server: TestServer, path: string, files: [field: string, n
 const analyze = (server: TestServer, name: string, bytes: Uint8Array) => upload(server, '/v1/voices/analyze', [['audio_file', name, bytes]]);
 const importFile = (server: TestServer, name: string, bytes: Uint8Array, fields: Record<string, string> = {}) =>
   upload(server, '/v1/voices/import', [['file', name, bytes]], fields);
-
-/** Polls /health one request after another until stopped; resolves to the slowest answer, in ms. */
-function watchHealth(server: TestServer): { stop(): Promise<{ worst: number; count: number }> } {
-  let running = true;
-  let worst = 0;
-  let count = 0;
-  const loop = (async () => {
-    while (running) {
-      const started = performance.now();
-      const response = await fetch(`${server.url}/health`);
-      await response.arrayBuffer();
-      assert.equal(response.status, 200, '/health answers');
-      worst = Math.max(worst, performance.now() - started);
-      count++;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  })();
-  return {
-    async stop() {
-      running = false;
-      await loop;
-      return { worst, count };
-    },
-  };
-}
 
 /** Files left in the server's upload directories (there must be none once a request is answered). */
 function leftovers(server: TestServer): string[] {
