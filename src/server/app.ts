@@ -57,7 +57,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { coerceTypes: false, allErrors: false } },
     clientErrorHandler,
     frameworkErrors: frameworkErrorHandler,
-    maxParamLength: MAX_PARAM_LENGTH,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // The drain answers requests during shutdown itself, in the error shape.
     return503OnClosing: false,
     // Node would answer a missing Host with a bare 400; the hook below answers in the error shape.
