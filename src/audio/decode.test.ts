@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { AudioDecodeError, decodeFileBounded } from './decode.js';
 import { ffmpegPath } from './ffmpeg.js';
+import { tone, wavFile } from '../test-support/wav.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'litetts-decode-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -18,25 +19,10 @@ function make(name: string, source: string, seconds: number, codec: string[]): s
   return path;
 }
 
-/** A 16-bit mono WAV header with the sizes given (which need not be true) and `frames` samples of a tone. */
+/** A WAV file of a tone in the test's folder, with the header sizes given (which need not be true). */
 function wav(name: string, rate: number, frames: number, declared: { riff?: number; data?: number } = {}): string {
-  const data = Buffer.alloc(frames * 2);
-  for (let i = 0; i < frames; i++) data.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 200 * i) / rate)), i * 2);
-  const head = Buffer.alloc(44);
-  head.write('RIFF', 0, 'latin1');
-  head.writeUInt32LE(declared.riff ?? 36 + data.length, 4);
-  head.write('WAVEfmt ', 8, 'latin1');
-  head.writeUInt32LE(16, 16);
-  head.writeUInt16LE(1, 20);
-  head.writeUInt16LE(1, 22);
-  head.writeUInt32LE(rate, 24);
-  head.writeUInt32LE(rate * 2, 28);
-  head.writeUInt16LE(2, 32);
-  head.writeUInt16LE(16, 34);
-  head.write('data', 36, 'latin1');
-  head.writeUInt32LE(declared.data ?? data.length, 40);
   const path = join(dir, name);
-  writeFileSync(path, Buffer.concat([head, data]));
+  writeFileSync(path, wavFile(tone(rate, frames, 200, 8000), rate, declared));
   return path;
 }
 

@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { zipSync } from 'fflate';
 import { ffmpegPath } from '../audio/ffmpeg.js';
 import { watchHealth } from '../test-support/health.js';
+import { tone, wavFile } from '../test-support/wav.js';
 import { startTestServer, type TestServer } from '../test-support/server.js';
 
 /** Hostile uploads against the real server: each is answered with a 4xx in time, and /health stays quick meanwhile. */
@@ -58,25 +59,6 @@ function makePickleBomb(count: number): Uint8Array {
   pkl.fill(0x4e, 2, count + 2); // NONE
   pkl[count + 2] = 0x2e; // STOP
   return zipSync({ 'archive/data.pkl': [pkl, { level: 9 }], 'archive/version': [new TextEncoder().encode('3\n'), { level: 0 }] });
-}
-
-/** A 16-bit mono WAV whose header sizes may lie. */
-function wav(rate: number, frames: number, declared: { riff?: number; data?: number } = {}): Uint8Array {
-  const out = Buffer.alloc(44 + frames * 2);
-  out.write('RIFF', 0, 'latin1');
-  out.writeUInt32LE(declared.riff ?? 36 + frames * 2, 4);
-  out.write('WAVEfmt ', 8, 'latin1');
-  out.writeUInt32LE(16, 16);
-  out.writeUInt16LE(1, 20);
-  out.writeUInt16LE(1, 22);
-  out.writeUInt32LE(rate, 24);
-  out.writeUInt32LE(rate * 2, 28);
-  out.writeUInt16LE(2, 32);
-  out.writeUInt16LE(16, 34);
-  out.write('data', 36, 'latin1');
-  out.writeUInt32LE(declared.data ?? frames * 2, 40);
-  for (let i = 0; i < frames; i++) out.writeInt16LE(Math.round(6000 * Math.sin((2 * Math.PI * 180 * i) / rate)), 44 + i * 2);
-  return out;
 }
 
 function expectError(answer: Answer, status: number, code: string, what: string): void {
@@ -140,15 +122,15 @@ describe('uploads (real server)', () => {
   });
 
   test('several files are a 400 naming the extra field; a file under another name is a 400 naming it; not multipart is a 415', async () => {
-    const tone = wav(16000, 16000);
+    const file = wavFile(tone(16000, 16000, 180, 6000), 16000);
     for (const [path, field] of [['/v1/voices/analyze', 'audio_file'], ['/v1/voices/import', 'file']] as const) {
-      const two = await upload(server, path, [[field, 'a.wav', tone], ['extra', 'b.wav', tone]]);
+      const two = await upload(server, path, [[field, 'a.wav', file], ['extra', 'b.wav', file]]);
       expectError(two, 400, 'too_many_files', `${path}, two files`);
       assert.equal(two.body.error?.param, 'extra', 'names the extra file’s field');
       assert.match(two.body.error?.message ?? '', new RegExp(`only one file may be sent, as '${field}'`, 'i'), 'says which field');
-      const twice = await upload(server, path, [[field, 'a.wav', tone], [field, 'b.wav', tone]]);
+      const twice = await upload(server, path, [[field, 'a.wav', file], [field, 'b.wav', file]]);
       expectError(twice, 400, 'too_many_files', `${path}, the same field twice`);
-      const wrong = await upload(server, path, [['upload', 'a.wav', tone]]);
+      const wrong = await upload(server, path, [['upload', 'a.wav', file]]);
       expectError(wrong, 400, 'unexpected_file', `${path}, another field`);
       assert.equal(wrong.body.error?.param, 'upload', 'names the field');
       const json = await fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
@@ -161,7 +143,7 @@ describe('uploads (real server)', () => {
 
   test('a playlist or concat script naming local files or URLs is refused, never followed', async () => {
     const secret = join(work, 'secret.wav');
-    writeFileSync(secret, wav(16000, 32000));
+    writeFileSync(secret, wavFile(tone(16000, 32000, 180, 6000), 16000));
     const attacks: Record<string, string> = {
       'local.wav': `#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:2,\n${secret}\n#EXT-X-ENDLIST\n`,
       'passwd.m3u8': '#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\nfile:///etc/passwd\n#EXT-X-ENDLIST\n',
@@ -177,7 +159,7 @@ describe('uploads (real server)', () => {
   });
 
   test('lying headers, misnamed and empty files: a sensible analysis or a 4xx, never a hang or a 500', async () => {
-    const claimsHours = await analyze(server, 'hours.wav', wav(16000, 16000, { riff: 0xfffffff0, data: 0xffffffe0 }));
+    const claimsHours = await analyze(server, 'hours.wav', wavFile(tone(16000, 16000, 180, 6000), 16000, { riff: 0xfffffff0, data: 0xffffffe0 }));
     assert.equal(claimsHours.status, 200, JSON.stringify(claimsHours.body));
     assert.equal(claimsHours.body.duration_s, 1, 'a header claiming hours, holding 1 s: 1 s');
     assert.equal(claimsHours.body.truncated, false, 'not truncated');
@@ -185,7 +167,7 @@ describe('uploads (real server)', () => {
     const misnamed = await analyze(server, 'really-an-mp3.wav', mp3);
     assert.equal(misnamed.status, 200, JSON.stringify(misnamed.body));
     assert.equal(misnamed.body.codec, 'mp3', 'the content decides');
-    const noData = await analyze(server, 'empty-data.wav', wav(16000, 0));
+    const noData = await analyze(server, 'empty-data.wav', wavFile(tone(16000, 0, 180, 6000), 16000));
     assert.equal(noData.status, 200, JSON.stringify(noData.body));
     assert.equal(noData.body.duration_s, 0, 'no samples');
     assert.equal((noData.body.suitability as { ok: boolean }).ok, false, 'and not suitable');

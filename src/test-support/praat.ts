@@ -7,6 +7,8 @@ import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { floatToInt16 } from '../audio/pcm.js';
+import { wavFile } from './wav.js';
 
 /** Praat's median F0 of a recording: autocorrelation pitch, 60–500 Hz, over its voiced frames. */
 const SCRIPT = `form Median pitch
@@ -33,31 +35,12 @@ export function hasPraat(): boolean {
   return available;
 }
 
-/** 16-bit mono WAV of float samples. */
-function wav(samples: Float32Array, sampleRate: number): Buffer {
-  const out = Buffer.alloc(44 + samples.length * 2);
-  out.write('RIFF', 0);
-  out.writeUInt32LE(36 + samples.length * 2, 4);
-  out.write('WAVEfmt ', 8);
-  out.writeUInt32LE(16, 16);
-  out.writeUInt16LE(1, 20);
-  out.writeUInt16LE(1, 22);
-  out.writeUInt32LE(sampleRate, 24);
-  out.writeUInt32LE(sampleRate * 2, 28);
-  out.writeUInt16LE(2, 32);
-  out.writeUInt16LE(16, 34);
-  out.write('data', 36);
-  out.writeUInt32LE(samples.length * 2, 40);
-  for (let i = 0; i < samples.length; i++) out.writeInt16LE(Math.round(Math.max(-1, Math.min(1, samples[i]!)) * 32767), 44 + i * 2);
-  return out;
-}
-
 /** Median F0 in Hz by praat (NaN when praat finds no voiced frame). */
 export async function praatMedianF0(samples: Float32Array, sampleRate: number): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'litetts-praat-'));
   try {
     writeFileSync(join(dir, 'median.praat'), SCRIPT);
-    writeFileSync(join(dir, 'audio.wav'), wav(samples, sampleRate));
+    writeFileSync(join(dir, 'audio.wav'), wavFile(floatToInt16(samples), sampleRate));
     const stdout = await new Promise<string>((resolve, reject) => {
       execFile('praat', ['--run', join(dir, 'median.praat'), join(dir, 'audio.wav')], { timeout: 60_000 }, (error, out, err) =>
         error ? reject(new Error(`praat failed: ${err || error.message}`)) : resolve(out),
