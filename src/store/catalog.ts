@@ -48,10 +48,20 @@ export interface VoiceRow {
   /** `contentHash(engine, data)`: the key of every derived cache. */
   contentHash: string;
   dataBytes: number;
+  /** A clone's similarity to its reference (the scorer's 0..1, on a held-out text); null for other voices. */
+  similarity: number | null;
+  /**
+   * The OpenAI custom-voice id (`voice_…`) of a voice made through `POST /v1/audio/voices`,
+   * unique among live voices; null otherwise. It stays with the voice through renames and
+   * goes with it on delete.
+   */
+  externalId: string | null;
 }
 
 /** A voice to add: the catalog stamps its creation time and derives hash and size from the data. */
-export interface NewVoice extends Omit<VoiceRow, 'createdAt' | 'contentHash' | 'dataBytes'> {
+export interface NewVoice extends Omit<VoiceRow, 'createdAt' | 'contentHash' | 'dataBytes' | 'similarity' | 'externalId'> {
+  similarity?: number | null;
+  externalId?: string | null;
   /** The voice data, serialised by the voices layer (raw float32 tensor, espeak JSON). */
   data: Uint8Array;
 }
@@ -71,9 +81,10 @@ export interface CatalogFilter {
  * - `session_mismatch`: a session was given and the temporary voice belongs to another; `row` is the voice.
  * - `busy`: the store stayed locked by another instance past its timeout; nothing was
  *   written and the same call may be retried shortly.
+ * - `job_state`: the job is not in a state that allows the change (e.g. cancelling a finished job); `job` on the error is the job.
  * The messages of `wrong_kind` and `session_mismatch` are shown to API clients as they are.
  */
-export type CatalogErrorCode = 'name_taken' | 'not_found' | 'wrong_kind' | 'session_mismatch' | 'busy';
+export type CatalogErrorCode = 'name_taken' | 'not_found' | 'wrong_kind' | 'session_mismatch' | 'busy' | 'job_state';
 
 export class CatalogError extends Error {
   override name = 'CatalogError';
@@ -94,6 +105,8 @@ export class CatalogError extends Error {
 export interface VoiceCatalog {
   /** The live voice of that name (any letter case). */
   get(name: string, now: number): Promise<VoiceRow | undefined>;
+  /** The live voice whose `externalId` is `id` (exact match). */
+  getByExternalId(id: string, now: number): Promise<VoiceRow | undefined>;
   /** The row and its data, read together so they always match: the data hashes to `row.contentHash`. */
   getWithData(name: string, now: number): Promise<{ row: VoiceRow; data: Uint8Array } | undefined>;
   /**

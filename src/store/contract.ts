@@ -95,7 +95,7 @@ export function catalogContract(name: string, makeCatalog: () => Promise<VoiceCa
         row,
         {
           name: 'First', engine: 'kokoro', kind: 'custom', language: 'en-gb', gender: 'female', description: 'd', source: 'import',
-          createdAt: T0, expiresAt: null, sessionId: null, contentHash: contentHash('kokoro', data), dataBytes: 4,
+          createdAt: T0, expiresAt: null, sessionId: null, contentHash: contentHash('kokoro', data), dataBytes: 4, similarity: null, externalId: null,
         },
         'the row as written',
       );

@@ -19,7 +19,7 @@ import { CatalogError, contentHash, type CatalogFilter, type NewVoice, type Stor
  * once with SQLITE_BUSY when upgrading to a writer, because SQLite cannot wait
  * there without risking a deadlock or an outdated read.
  */
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS voices (
@@ -50,8 +50,50 @@ CREATE TABLE IF NOT EXISTS voice_data (
 );
 `;
 
+/** Each entry takes the schema from version i + 1 to i + 2 (MIGRATIONS[0]: 1 → 2). */
+const MIGRATIONS: readonly string[] = [
+  `ALTER TABLE voices ADD COLUMN similarity REAL;
+   ALTER TABLE voices ADD COLUMN external_id TEXT;
+   CREATE UNIQUE INDEX IF NOT EXISTS voices_by_external_id ON voices (external_id) WHERE external_id IS NOT NULL;
+   CREATE TABLE jobs (
+     id           TEXT PRIMARY KEY,
+     type         TEXT NOT NULL CHECK (type IN ('clone')),
+     status       TEXT NOT NULL CHECK (status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')),
+     session_id   TEXT NOT NULL,
+     progress     REAL NOT NULL DEFAULT 0,
+     step         TEXT NOT NULL DEFAULT '',
+     best_score   REAL,
+     params       TEXT NOT NULL,
+     voice_name   TEXT,
+     error_code   TEXT,
+     error_message TEXT,
+     created_at   INTEGER NOT NULL,
+     updated_at   INTEGER NOT NULL,
+     elapsed_ms   INTEGER NOT NULL DEFAULT 0,
+     owner        TEXT,
+     heartbeat_at INTEGER,
+     attempts     INTEGER NOT NULL DEFAULT 0,
+     CHECK ((status = 'running') = (owner IS NOT NULL))
+   );
+   CREATE INDEX jobs_by_session ON jobs (session_id, created_at);
+   CREATE INDEX jobs_by_status ON jobs (status, created_at);
+   -- A job's input (reference audio) and checkpoint: large, read only by the job's runner; removed when it finishes.
+   CREATE TABLE job_data (
+     job_id     TEXT PRIMARY KEY REFERENCES jobs (id) ON DELETE CASCADE,
+     input      BLOB NOT NULL,
+     checkpoint BLOB
+   );
+   CREATE TABLE consents (
+     id         TEXT PRIMARY KEY,
+     name       TEXT NOT NULL,
+     language   TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     recording  BLOB NOT NULL
+   );`,
+];
+
 const COLUMNS = `v.name, v.engine, v.kind, v.language, v.gender, v.description, v.source, v.created_at,
-  v.expires_at, v.session_id, v.content_hash, v.data_bytes AS bytes`;
+  v.expires_at, v.session_id, v.content_hash, v.data_bytes AS bytes, v.similarity, v.external_id`;
 /** Reads of voices never touch voice_data: that table holds the (large) blobs and is read by hash alone. */
 const FROM = 'voices v';
 /** A row is live unless it is a temporary voice past its expiry. */
@@ -70,6 +112,8 @@ interface DbRow {
   session_id: string | null;
   content_hash: string;
   bytes: number;
+  similarity: number | null;
+  external_id: string | null;
 }
 
 function toRow(r: DbRow): VoiceRow {
@@ -86,6 +130,8 @@ function toRow(r: DbRow): VoiceRow {
     sessionId: r.session_id,
     contentHash: r.content_hash,
     dataBytes: r.bytes,
+    similarity: r.similarity,
+    externalId: r.external_id,
   };
 }
 
@@ -163,11 +209,12 @@ export class SqliteCatalog implements VoiceCatalog {
     this.statements = {
       get: db.prepare<{ key: string; now: number }, DbRow>(`SELECT ${COLUMNS} FROM ${FROM} WHERE v.name_key = @key AND ${LIVE}`),
       getAny: db.prepare<{ key: string }, DbRow>(`SELECT ${COLUMNS} FROM ${FROM} WHERE v.name_key = @key`),
+      byExternalId: db.prepare<{ id: string; now: number }, DbRow>(`SELECT ${COLUMNS} FROM ${FROM} WHERE v.external_id = @id AND ${LIVE}`),
       data: db.prepare<{ hash: string }, { data: Buffer }>('SELECT data FROM voice_data WHERE content_hash = @hash'),
       insertData: db.prepare('INSERT OR IGNORE INTO voice_data (content_hash, bytes, data) VALUES (@hash, @bytes, @data)'),
       insertVoice: db.prepare(`INSERT INTO voices (name_key, name, engine, kind, language, gender, description, source,
-        created_at, expires_at, session_id, content_hash, data_bytes) VALUES (@key, @name, @engine, @kind, @language, @gender,
-        @description, @source, @createdAt, @expiresAt, @sessionId, @hash, @bytes)`),
+        created_at, expires_at, session_id, content_hash, data_bytes, similarity, external_id) VALUES (@key, @name, @engine, @kind,
+        @language, @gender, @description, @source, @createdAt, @expiresAt, @sessionId, @hash, @bytes, @similarity, @externalId)`),
       deleteVoice: db.prepare<{ key: string }>('DELETE FROM voices WHERE name_key = @key'),
       deleteOrphanData: db.prepare<{ hash: string }>(
         'DELETE FROM voice_data WHERE content_hash = @hash AND NOT EXISTS (SELECT 1 FROM voices WHERE content_hash = @hash)',
@@ -256,8 +303,16 @@ export class SqliteCatalog implements VoiceCatalog {
     if (version > SCHEMA_VERSION) {
       throw new Error(`The voice catalog was written by a newer LiteTTS (schema ${version}); upgrade LiteTTS to open it`);
     }
-    this.db.exec(SCHEMA);
-    this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    this.db.transaction(() => {
+      if (version === 0) {
+        // A new catalog: the first schema, then every migration.
+        this.db.exec(SCHEMA);
+        for (const step of MIGRATIONS) this.db.exec(step);
+      } else {
+        for (let v = version; v < SCHEMA_VERSION; v++) this.db.exec(MIGRATIONS[v - 1]!);
+      }
+      this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    }).immediate();
   }
 
   private getSync(name: string, now: number): VoiceRow | undefined {
@@ -342,6 +397,8 @@ export class SqliteCatalog implements VoiceCatalog {
           sessionId: voice.sessionId,
           contentHash: hash,
           dataBytes: voice.data.byteLength,
+          similarity: voice.similarity ?? null,
+          externalId: voice.externalId ?? null,
         };
         this.statements.insertVoice.run({ ...row, key, hash, bytes: row.dataBytes });
         return row;
@@ -439,6 +496,12 @@ export class SqliteCatalog implements VoiceCatalog {
   // better-sqlite3's transactions must not span an await, so each call is one sync step.
   get(name: string, now: number): Promise<VoiceRow | undefined> {
     return settle(() => this.getSync(name, now));
+  }
+  getByExternalId(id: string, now: number): Promise<VoiceRow | undefined> {
+    return settle(() => {
+      const r = this.statements.byExternalId.get({ id, now });
+      return r && toRow(r);
+    });
   }
   getWithData(name: string, now: number): Promise<{ row: VoiceRow; data: Uint8Array } | undefined> {
     return settle(() => this.getWithDataSync(name, now));

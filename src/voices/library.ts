@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EngineId, EngineInfo, VoiceData } from '../engines/index.js';
 import type { Logger } from '../logging.js';
-import { errors } from '../errors.js';
+import { errors, LiteTtsError } from '../errors.js';
 import { CatalogError, type StoredKind, type VoiceCatalog, type VoiceRow } from '../store/catalog.js';
 import { formatBlendFormula, normaliseBlendList, parseBlendFormula, type BlendPart } from './blend.js';
 import { isValidVoiceName, nameKey } from './names.js';
@@ -359,6 +359,8 @@ export class VoiceLibrary {
           throw errors.sessionMismatch(error.message);
         case 'busy':
           throw errors.busy(1);
+        case 'job_state':
+          throw new LiteTtsError('conflict', 'job_state', error.message, null);
       }
     }
   }
