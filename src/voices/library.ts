@@ -57,6 +57,10 @@ export interface NewVoiceInput {
   description?: string | undefined;
   language?: string | undefined;
   gender?: Voice['gender'] | undefined;
+  /** A clone's held-out similarity to its reference (0..1). */
+  similarity?: number | undefined;
+  /** The OpenAI custom-voice id (`voice_…`) of a voice made through `/v1/audio/voices`. */
+  externalId?: string | undefined;
 }
 
 export interface BlendInput {
@@ -230,6 +234,8 @@ export class VoiceLibrary {
         source: input.source,
         expiresAt: input.temporary ? now + this.ttl(input.ttlSeconds) * 1000 : null,
         sessionId: input.temporary ? (this.checkSession(input.sessionId) ?? randomUUID()) : null,
+        similarity: input.similarity ?? null,
+        externalId: input.externalId ?? null,
         data: serializeVoiceData(input.data),
       };
     });
@@ -240,6 +246,23 @@ export class VoiceLibrary {
     for (const row of rows) this.log(row.kind === 'temporary' ? 'temporary voice created' : 'voice created', row);
     return rows.map((row) => this.records.ofRow(row));
   }
+  /**
+   * Every check `create` makes of a new voice except its data, and that the name is free now:
+   * for work that is expensive (a clone) to be refused before it starts. `create` checks again
+   * (another request may take the name meanwhile). `param` names the request field of the name.
+   */
+  async precheck(input: Omit<NewVoiceInput, 'data' | 'source'>, param = 'name'): Promise<void> {
+    this.checkNewName(input.name, param);
+    if (!input.temporary && input.ttlSeconds !== undefined) throw errors.invalidParam('ttl_seconds', "'ttl_seconds' applies to temporary voices only");
+    if (input.temporary) {
+      this.checkSession(input.sessionId);
+      this.ttl(input.ttlSeconds);
+    }
+    this.checkDescription(input.description ?? '');
+    const taken = await this.deps.catalog.get(input.name, this.clock());
+    if (taken) throw errors.nameTaken(taken.name, taken.kind, param);
+  }
+
   async save(name: string, options: { sessionId?: string | undefined; newName?: string | undefined }): Promise<{ voice: Voice; changed: boolean }> {
     this.refuseBuiltin(name, 'saved');
     if (options.newName !== undefined) this.checkNewName(options.newName, 'new_name');

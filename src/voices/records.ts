@@ -40,6 +40,8 @@ export class VoiceRecords {
       expires_at: row.expiresAt === null ? null : new Date(row.expiresAt).toISOString(),
       session_id: row.sessionId,
       available,
+      ...(row.similarity !== null && { similarity: row.similarity }),
+      ...(row.externalId !== null && { openai_voice_id: row.externalId }),
     };
     this.voiceOfRow.set(row, voice);
     return voice;

@@ -21,6 +21,10 @@ export interface Voice {
   available: boolean;
   /** Only on an alias looked up by name (GET /v1/voices/alloy): the voice it stands for. */
   alias_of?: string;
+  /** Only on a clone: the scorer's similarity (0..1) of the clone to its reference, on a text the search did not use. */
+  similarity?: number;
+  /** Only on a voice made through OpenAI's `POST /v1/audio/voices`: its `voice_…` id, usable as `voice: {"id": …}`. */
+  openai_voice_id?: string;
 }
 
 /** A voice ready to speak: its public record and the data its engine needs. */
