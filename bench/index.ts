@@ -1,6 +1,7 @@
 import { cpus } from 'node:os';
 import { printResults, type BenchResult } from './report.js';
 import { benchScorer } from './cloning-eer.js';
+import { benchCloning } from './cloning.js';
 import { benchKokoroTiny } from './kokoro.js';
 import { benchLibrary } from './library.js';
 import { benchLoad } from './load.js';
@@ -15,6 +16,8 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   // The tiny-model part only; `npm run bench:kokoro -- --model-dir DIR` adds real weights.
   kokoro: async () => (await benchKokoroTiny()).results,
   scorer: benchScorer,
+  // Clones through the API: fast espeak clone, speech beside thorough jobs, the scorer's cost and EER.
+  cloning: benchCloning,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
