@@ -120,9 +120,13 @@ describe('OpenAiCustomVoices', () => {
     assert.equal(await failure(s.deleteConsent(row.id)), '404 consent_not_found id', 'twice');
   });
 
-  test('planning checks the cloner, the name and the consent before any audio, in that order', async () => {
-    assert.equal(await failure(service({ cloner: null }).planVoice({ name: undefined, consent: undefined })), '503 cloning_unavailable null', 'no cloner');
+  test('planning checks the name, the consent and the cloner before any audio, in that order', async () => {
     const s = service();
+    const held = await s.createConsent({ name: 'H', language: 'en' }, audio(1, 3), meter);
+    const without = service({ cloner: null });
+    assert.equal(await failure(without.planVoice({ name: undefined, consent: held.id })), '400 missing_parameter name', 'bad input first, cloner or not');
+    assert.equal(await failure(without.planVoice({ name: 'ok', consent: 'cons_nobody' })), '404 consent_not_found consent', 'an unknown consent too');
+    assert.equal(await failure(without.planVoice({ name: 'ok', consent: held.id })), '503 cloning_unavailable null', 'then: no cloner');
     assert.equal(await failure(s.planVoice({ name: undefined, consent: 'cons_x' })), '400 missing_parameter name');
     assert.equal(await failure(s.planVoice({ name: 'a'.repeat(300), consent: 'cons_x' })), '400 invalid_name name');
     assert.equal(await failure(s.planVoice({ name: 'ok', consent: undefined })), '400 missing_parameter consent', 'a consent is required');

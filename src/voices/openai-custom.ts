@@ -108,19 +108,19 @@ export class OpenAiCustomVoices {
   // ——— voices ———
 
   /**
-   * Everything about a new voice that can be checked before its sample is decoded: a cloner
-   * (503), the name (400), the consent (404 unknown; 400 missing where one is required), a
+   * Everything about a new voice that can be checked before its sample is decoded: the name
+   * (400), the consent (404 unknown; 400 missing where one is required), a cloner (503), a
    * free library name (409 when every candidate is taken), and the engine and language of
    * the clone: the default voice's engine, in the consent's language where it speaks it.
    */
   async planVoice(fields: { name: string | undefined; consent: string | undefined }): Promise<VoicePlan> {
-    if (this.deps.cloner === null) throw errors.cloningUnavailable();
     const label = checkLabel(fields.name, 'name');
     const consentId = fields.consent?.trim() || undefined;
     if (consentId === undefined && this.deps.consentRequired) {
       throw errors.invalidParam('consent', "'consent' is required: create one with POST /v1/audio/voice_consents and send its id", 'missing_parameter');
     }
     const consent = consentId === undefined ? null : await this.getConsent(consentId, 'consent');
+    if (this.deps.cloner === null) throw errors.cloningUnavailable();
     const name = await this.freeName(label);
     const { library } = this.deps;
     const defaultVoice = await library.get(library.defaultVoiceName());
