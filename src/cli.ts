@@ -50,8 +50,10 @@ export function buildCli(): Command {
     .version('0.1.0')
     .showHelpAfterError();
 
-  addConfigFlags(program.command('serve').description('start the HTTP server (what `npm start` runs)'), [...SHARED, ...SERVE]).action(
-    async (options: Record<string, unknown>) => {
+  addConfigFlags(program.command('serve').description('start the HTTP server (what `npm start` runs)'), [...SHARED, ...SERVE])
+    .option('--no-voice-consent', 'POST /v1/audio/voices without a consent (same as --voice-consent-required false)')
+    .action(async (options: Record<string, unknown>) => {
+      if (options.voiceConsent === false) options.voiceConsentRequired = false;
       const config = configFrom(options, [...SHARED, ...SERVE]);
       // Loaded here so that `--help` and the other commands do not pay for the whole server.
       const { startServer } = await import('./server/start.js');
@@ -76,8 +78,7 @@ export function buildCli(): Command {
       };
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
-    },
-  );
+    });
 
   addConfigFlags(
     program

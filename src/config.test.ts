@@ -282,6 +282,20 @@ describe('Kokoro settings', () => {
     assertConfigError({ env: { LITETTS_ONNX_THREADS: 'many' } }, /onnxThreads/, /not a whole number/);
   });
 
+  test('voice consent: required by default, with the threshold at the scorer\'s equal-error point 0.5', () => {
+    assert.deepEqual([load().voiceConsentRequired, load().consentThreshold], [true, 0.5], 'defaults');
+    assert.equal(load({ env: { LITETTS_VOICE_CONSENT_REQUIRED: 'false' } }).voiceConsentRequired, false, 'env');
+    assert.equal(load({ flags: { voiceConsentRequired: false } }).voiceConsentRequired, false, 'flag (serve --no-voice-consent)');
+    for (const [raw, value] of [['0.75', 0.75], ['.6', 0.6], ['1', 1], [' 0 ', 0], ['+0.25', 0.25]] as const) {
+      assert.equal(load({ env: { LITETTS_CONSENT_THRESHOLD: raw } }).consentThreshold, value, JSON.stringify(raw));
+    }
+    assert.equal(load({ file: configFile({ consentThreshold: 0.9 }) }).consentThreshold, 0.9, 'config file');
+    for (const bad of ['1.5', '-0.1', 'high', '1e-1', '0x1', 'NaN', 'Infinity', '0.5.1']) {
+      assertConfigError({ env: { LITETTS_CONSENT_THRESHOLD: bad } }, /consentThreshold/, /LITETTS_CONSENT_THRESHOLD/);
+    }
+    assertConfigError({ env: { LITETTS_VOICE_CONSENT_REQUIRED: 'maybe' } }, /voiceConsentRequired/, /not true or false/);
+  });
+
   test('inherited names are no settings: __proto__ and constructor in a config file are refused by name', () => {
     assertConfigError({ file: configFile('{"constructor": 1}') }, /Unknown setting 'constructor'/);
     assertConfigError({ file: configFile('{"__proto__": {"port": 1}}') }, /Unknown setting '__proto__'/);

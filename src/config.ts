@@ -49,6 +49,8 @@ const schema = z
     modelAutoDownload: z.boolean(),
     onnxThreads: z.number().int().min(0).max(256),
     speakerModel: z.string().min(1).nullable(),
+    voiceConsentRequired: z.boolean(),
+    consentThreshold: z.number().min(0).max(1),
   })
   .strict();
 
@@ -93,10 +95,13 @@ export function defaultConfig(): Config {
     modelAutoDownload: true,
     onnxThreads: 0,
     speakerModel: null,
+    voiceConsentRequired: true,
+    // The scorer's equal-error point (see the README's speaker-similarity section).
+    consentThreshold: 0.5,
   };
 }
 
-type Kind = 'string' | 'int' | 'bool' | 'list' | 'map' | 'nullable-string';
+type Kind = 'string' | 'int' | 'number' | 'bool' | 'list' | 'map' | 'nullable-string';
 
 /** Each setting, its environment variable and its kind (how text from env/flags is read). */
 export const SETTINGS: Readonly<Record<ConfigKey, { env: string; kind: Kind; help: string }>> = {
@@ -143,6 +148,16 @@ export const SETTINGS: Readonly<Record<ConfigKey, { env: string; kind: Kind; hel
     env: 'LITETTS_SPEAKER_MODEL',
     kind: 'nullable-string',
     help: 'speaker-embedding ONNX model (input: batch × frames × 80 log-mel fbank) whose cosine joins the hand-made speaker-similarity score',
+  },
+  voiceConsentRequired: {
+    env: 'LITETTS_VOICE_CONSENT_REQUIRED',
+    kind: 'bool',
+    help: 'POST /v1/audio/voices needs a consent whose speaker the sample matches (true/false; serve --no-voice-consent: false)',
+  },
+  consentThreshold: {
+    env: 'LITETTS_CONSENT_THRESHOLD',
+    kind: 'number',
+    help: 'least speaker similarity (0..1) of a voice sample to its consent recording; 0.5 is the scorer\'s equal-error point',
   },
 };
 
@@ -245,6 +260,12 @@ function parseText(raw: string, kind: Kind, key: string, from: string): unknown 
       // Plain decimal digits only: Number() would read '' or ' ' as 0 and '0x10' as 16.
       const n = /^\s*[+-]?\d+\s*$/.test(raw) ? Number(raw) : NaN;
       if (!Number.isSafeInteger(n)) throw new ConfigError(`Invalid value for ${source}: '${raw}' is not a whole number`);
+      return n;
+    }
+    case 'number': {
+      // Plain decimals only (0.5, .5, 1): no exponents, hex or empty text read as 0.
+      const n = /^\s*[+-]?(\d+(\.\d*)?|\.\d+)\s*$/.test(raw) ? Number(raw) : NaN;
+      if (!Number.isFinite(n)) throw new ConfigError(`Invalid value for ${source}: '${raw}' is not a number`);
       return n;
     }
     case 'bool': {

@@ -76,4 +76,24 @@ export const errors = {
   // Audio that decodes but cannot be used (too little speech, silent, clipped, noise); `details` carries the analysis.
   audioUnusable: (message: string, param: string, details: Record<string, unknown>) =>
     new LiteTtsError('unusable', 'audio_unusable', message, param, undefined, details),
+  // OpenAI custom voices (voices/openai-custom.ts): consents and voices made from a sample.
+  consentNotFound: (id: string, param = 'consent') => new LiteTtsError('not_found', 'consent_not_found', `Consent '${id}' does not exist`, param),
+  consentMismatch: (score: number, threshold: number) =>
+    new LiteTtsError(
+      'invalid',
+      'consent_mismatch',
+      `The audio sample is not the consenting speaker's: its similarity to the consent recording is ${score.toFixed(3)}, below the threshold of ${threshold}`,
+      'audio_sample',
+      undefined,
+      { similarity: score, threshold },
+    ),
+  cloningUnavailable: () =>
+    new LiteTtsError('unavailable', 'cloning_unavailable', 'Voice cloning is not available in this server: it was started without a cloner', null, 60),
+  openAiIdReserved: (name: string, param = 'name') =>
+    new LiteTtsError(
+      'conflict',
+      'voice_name_reserved',
+      `The name '${name}' has the form of an OpenAI custom voice id (voice_ and 32 hex digits), which always means the voice of that id; choose another name`,
+      param,
+    ),
 } as const;

@@ -9,6 +9,7 @@ import type { EngineInfo } from '../engines/index.js';
 import type { Logger } from '../logging.js';
 import type { SpeechService } from '../speech/speech.js';
 import type { VoiceLibrary } from '../voices/library.js';
+import type { OpenAiCustomVoices } from '../voices/openai-custom.js';
 import { installAuth } from './auth.js';
 import { installBodyParsing } from './body.js';
 import { installCrossSiteGuard, registerCors } from './cross-site.js';
@@ -21,6 +22,7 @@ import { analyzeRoutes } from './routes/analyze.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { healthRoutes } from './routes/health.js';
 import { modelRoutes } from './routes/models.js';
+import { openAiVoiceRoutes } from './routes/openai-voices.js';
 import { similarityRoutes } from './routes/similarity.js';
 import { speechRoutes } from './routes/speech.js';
 import { voiceRoutes } from './routes/voices.js';
@@ -40,6 +42,8 @@ export interface AppDeps {
   /** config.corsOrigins, checked and normalised at start. */
   corsOrigins: readonly string[];
   drain: Drain;
+  /** OpenAI's consents and custom voices (POST /v1/audio/voices answers 503 when it has no cloner). */
+  customVoices: OpenAiCustomVoices;
 }
 
 const BODY_LIMIT = 1024 * 1024;
@@ -111,6 +115,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   voiceRoutes(app, deps.library, deps.uploads, deps.config.maxUploadMb * 1024 * 1024);
   analyzeRoutes(app, deps.uploads, deps.config.maxUploadMb * 1024 * 1024);
   similarityRoutes(app, { uploads: deps.uploads, library: deps.library, speech: deps.speech, maxUploadBytes: deps.config.maxUploadMb * 1024 * 1024 });
+  openAiVoiceRoutes(app, { customVoices: deps.customVoices, library: deps.library, uploads: deps.uploads, maxUploadBytes: deps.config.maxUploadMb * 1024 * 1024 });
   modelRoutes(app, deps.engines);
   healthRoutes(app, { engines: deps.engines, library: deps.library, metrics: deps.metrics });
   await dashboardRoutes(app);

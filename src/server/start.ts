@@ -1,11 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { EncoderThreads } from '../audio/encoders/threads.js';
+import type { Cloner } from '../cloning/cloner.js';
 import type { Config } from '../config.js';
 import { createEngines, engineSettings, type EngineInfo } from '../engines/index.js';
 import { WorkerPoolRenderer, type Renderer, type WarmUpVoice } from '../engines/renderer.js';
 import { createLogger, type Logger } from '../logging.js';
 import { SpeechService } from '../speech/speech.js';
 import type { VoiceLibrary } from '../voices/library.js';
+import { OpenAiCustomVoices } from '../voices/openai-custom.js';
 import { openLibrary } from '../voices/open.js';
 import { buildApp } from './app.js';
 import { loadApiKeys } from './auth.js';
@@ -26,8 +28,13 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+export interface ServerOptions {
+  /** What makes clones (POST /v1/audio/voices); closed with the server. Without one that route answers 503. */
+  cloner?: Cloner;
+}
+
 /** Assembles the server from config: engines, library, renderer threads, services, HTTP. */
-export async function startServer(config: Config): Promise<RunningServer> {
+export async function startServer(config: Config, options: ServerOptions = {}): Promise<RunningServer> {
   // Settings that need files or parsing are checked before anything starts (ConfigError → exit 2).
   const apiKeys = loadApiKeys(config);
   const corsOrigins = parseOrigins(config.corsOrigins);
@@ -41,7 +48,15 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const speech = new SpeechService(renderer, config, metrics, encoders);
   const uploads = await Uploads.open(config, (error) => logger.error({ err: error }, 'upload thread failed'));
   const drain = new Drain();
-  const app = await buildApp({ config, logger, engines, library, speech, metrics, uploads, apiKeys, corsOrigins, drain });
+  const cloner = options.cloner ?? null;
+  const customVoices = new OpenAiCustomVoices({
+    library,
+    consents: catalog,
+    cloner,
+    consentRequired: config.voiceConsentRequired,
+    consentThreshold: config.consentThreshold,
+  });
+  const app = await buildApp({ config, logger, engines, library, speech, metrics, uploads, apiKeys, corsOrigins, drain, customVoices });
 
   // One sweeper per process; expired voices are invisible before it runs, it only reclaims their space.
   await library.cleanup();
@@ -94,6 +109,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
         if (cutShort) logger.warn({ graceSeconds: config.shutdownGraceSeconds }, 'requests still running after the grace period were cut');
         await Promise.all([warm, installing]);
         await renderer.close();
+        await cloner?.close();
         await uploads.close();
         await encoders.close();
         await catalog.close();

@@ -120,7 +120,8 @@ export interface VoiceCatalog {
   list(filter: CatalogFilter, now: number): Promise<VoiceRow[]>;
   /**
    * Adds a voice. A live voice of the same name (any letter case) is `name_taken`;
-   * an expired temporary one of that name is removed in the same transaction.
+   * an expired temporary one of that name is removed in the same transaction. The same
+   * holds for `externalId`: a live voice that has it is `name_taken` (`row` is that voice).
    */
   insert(voice: NewVoice, now: number): Promise<VoiceRow>;
   /** Adds several voices in one transaction: all or none (a name twice in the batch is `name_taken`). Rows in the given order. */
@@ -144,9 +145,11 @@ export interface VoiceCatalog {
    * content. Returns the deleted row. Deletion is final: the voice never reappears,
    * and its bytes leave the store's storage, not only its index (for the SQLite
    * store: none of its files holds them once the call returns, or at the latest
-   * once it has been opened again after a crash).
+   * once it has been opened again after a crash). A given `externalId` must be the voice's
+   * (`not_found` otherwise), so that a delete by OpenAI id never takes another voice that got
+   * the name after a rename.
    */
-  delete(name: string, kind: StoredKind, options: { sessionId?: string }, now: number): Promise<VoiceRow>;
+  delete(name: string, kind: StoredKind, options: { sessionId?: string; externalId?: string }, now: number): Promise<VoiceRow>;
   /** Removes every temporary voice with `expiresAt <= now` (their data as `delete` does); returns what was removed. */
   deleteExpired(now: number): Promise<VoiceRow[]>;
   /** Live voices of each kind. */

@@ -360,6 +360,72 @@ export function catalogContract(name: string, makeCatalog: () => Promise<VoiceCa
       assert.deepEqual(await catalog.checkIntegrity(), [], 'sound');
     });
 
+    test("a clone's similarity and OpenAI id are stored and returned, and kept through rename, promote and restart", async () => {
+      const row = await catalog.insert(voice('Cloned', { source: 'clone', similarity: 0.83, externalId: 'voice_0a1b' }), T0);
+      assert.deepEqual([row.similarity, row.externalId], [0.83, 'voice_0a1b'], 'the row as written');
+      assert.deepEqual(await catalog.get('cloned', T0), row, 'get');
+      assert.deepEqual(await catalog.getByExternalId('voice_0a1b', T0), row, 'getByExternalId: the same row');
+      assert.deepEqual((await catalog.list({}, T0)).map((r) => [r.name, r.similarity, r.externalId]), [['Cloned', 0.83, 'voice_0a1b']], 'list');
+      const plain = await catalog.insert(voice('plain'), T0);
+      assert.deepEqual([plain.similarity, plain.externalId], [null, null], 'absent: null');
+      const renamed = await catalog.updateCustom('cloned', { name: 'Renamed', description: 'now described' }, T0);
+      assert.deepEqual([renamed.name, renamed.similarity, renamed.externalId], ['Renamed', 0.83, 'voice_0a1b'], 'kept through a rename');
+      assert.deepEqual(await catalog.getByExternalId('voice_0a1b', T0), renamed, 'the id finds the voice under its new name');
+      await catalog.insert(temporary('draft', 's', T0 + MINUTE, { similarity: 0.5, externalId: 'voice_temp' }), T0);
+      const { row: saved } = await catalog.promote('draft', { newName: 'Saved' }, T0);
+      assert.deepEqual([saved.name, saved.kind, saved.similarity, saved.externalId], ['Saved', 'custom', 0.5, 'voice_temp'], 'kept through promote');
+      assert.deepEqual(await catalog.getByExternalId('voice_temp', T0 + 2 * MINUTE), saved, 'found by id after promote, past the old expiry');
+      await restart();
+      assert.deepEqual(await catalog.getByExternalId('voice_0a1b', T0), renamed, 'after a restart');
+      assert.equal((await catalog.get('saved', T0))?.similarity, 0.5, 'similarity after a restart');
+    });
+
+    test('an OpenAI id goes with its voice: gone after delete and after expiry, and then free for another voice', async () => {
+      const gone = await catalog.insert(voice('gone', { externalId: 'voice_gone' }), T0);
+      assert.deepEqual(await catalog.delete('gone', 'custom', {}, T0), gone, 'the deleted row carries its id');
+      assert.equal(await catalog.getByExternalId('voice_gone', T0), undefined, 'gone with the voice');
+      assert.equal((await catalog.insert(voice('reborn', { externalId: 'voice_gone' }), T0)).externalId, 'voice_gone', 'a deleted voice frees its id');
+      await catalog.insert(temporary('brief', 's', T0 + 1000, { externalId: 'voice_brief' }), T0);
+      assert.equal((await catalog.getByExternalId('voice_brief', T0 + 999))?.name, 'brief', 'live before its expiry');
+      assert.equal(await catalog.getByExternalId('voice_brief', T0 + 1000), undefined, 'gone the instant it expires');
+      const after = await catalog.insert(voice('later', { externalId: 'voice_brief' }), T0 + 1000);
+      assert.equal((await catalog.getByExternalId('voice_brief', T0 + 1000))?.name, after.name, 'an expired voice frees its id at once');
+      assert.deepEqual(await catalog.deleteExpired(T0 + 1000), [], 'the expired voice went with the insert that took its id');
+      assert.deepEqual(await catalog.checkIntegrity(), [], 'sound');
+    });
+
+    test('an OpenAI id is unique among live voices and matched exactly', async () => {
+      const holder = await catalog.insert(voice('first', { externalId: 'voice_abc' }), T0);
+      const taken = await errorOf(() => catalog.insert(voice('second', { externalId: 'voice_abc' }), T0));
+      assert.deepEqual([taken.code, taken.row], ['name_taken', holder], 'name_taken, with the voice that holds the id');
+      assert.equal(await errorCode(() => catalog.insert(temporary('third', 's', T0 + MINUTE, { externalId: 'voice_abc' }), T0)), 'name_taken', 'a temporary voice too');
+      assert.equal(
+        await errorCode(() => catalog.insertAll([voice('x1', { externalId: 'voice_twice' }), voice('x2', { externalId: 'voice_twice' })], T0)),
+        'name_taken',
+        'an id twice in one batch',
+      );
+      assert.deepEqual(names(await catalog.list({}, T0)), ['first'], 'nothing of the refused inserts');
+      assert.equal(await catalog.getByExternalId('VOICE_ABC', T0), undefined, 'another letter case is another id');
+      assert.equal(await catalog.getByExternalId('voice_ab', T0), undefined, 'a prefix is another id');
+      assert.equal(await catalog.getByExternalId('', T0), undefined, 'an empty id');
+      const nulls = await catalog.insertAll([voice('n1'), voice('n2'), voice('n3', { externalId: null })], T0);
+      assert.deepEqual(nulls.map((r) => r.externalId), [null, null, null], 'voices without an id never collide');
+    });
+
+    test('delete with an OpenAI id deletes only the voice that has it, even after a rename gave its name to another', async () => {
+      await catalog.insert(voice('owner', { externalId: 'voice_own' }), T0);
+      assert.equal(await errorCode(() => catalog.delete('owner', 'custom', { externalId: 'voice_other' }, T0)), 'not_found', 'another id');
+      assert.ok(await catalog.get('owner', T0), 'the voice stays');
+      await catalog.updateCustom('owner', { name: 'moved' }, T0);
+      await catalog.insert(voice('owner'), T0);
+      const missing = await errorOf(() => catalog.delete('owner', 'custom', { externalId: 'voice_own' }, T0));
+      assert.equal(missing.code, 'not_found', 'the name is now another voice: not_found');
+      assert.match(missing.message, /'owner'/, 'not_found names the voice in quotes');
+      assert.deepEqual(names(await catalog.list({}, T0)), ['moved', 'owner'], 'both voices stay');
+      assert.equal((await catalog.delete('moved', 'custom', { externalId: 'voice_own' }, T0)).name, 'moved', 'the right name and id');
+      assert.equal(await catalog.getByExternalId('voice_own', T0), undefined, 'gone');
+    });
+
     test('close can be called twice', async () => {
       await catalog.close();
       await catalog.close();

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import type { VoiceCatalog } from './catalog.js';
+import { consentsContract } from './consents-contract.js';
 import { catalogContract } from './contract.js';
 import { SqliteCatalog } from './sqlite.js';
 
@@ -13,7 +14,7 @@ after(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-function open(path: string): VoiceCatalog {
+function open(path: string): SqliteCatalog {
   const catalog = new SqliteCatalog(path);
   paths.set(catalog, path);
   return catalog;
@@ -29,6 +30,22 @@ catalogContract(
   {
     reopen: (catalog) => {
       const path = paths.get(catalog);
+      if (path === undefined) throw new Error('reopen: not a catalog this file opened');
+      return Promise.resolve(open(path));
+    },
+  },
+);
+
+consentsContract(
+  'SqliteCatalog',
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'litetts-contract-'));
+    dirs.push(dir);
+    return Promise.resolve(open(join(dir, 'voices.db')));
+  },
+  {
+    reopen: (store) => {
+      const path = paths.get(store);
       if (path === undefined) throw new Error('reopen: not a catalog this file opened');
       return Promise.resolve(open(path));
     },

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { CatalogError, type NewVoice } from './catalog.js';
+import { CatalogError, contentHash, type NewVoice } from './catalog.js';
 import { SqliteCatalog } from './sqlite.js';
 
 const T0 = Date.parse('2026-11-25T12:00:00Z');
@@ -78,6 +78,36 @@ async function holdWriteLock(path: string, holdMs: number): Promise<{ exited: Pr
   // Wrapped: an async function returning the bare promise would wait for the exit.
   return { exited };
 }
+
+/** The catalog's first schema (user_version 1), exactly as LiteTTS wrote it before clones had a similarity and OpenAI ids. */
+const SCHEMA_1 = `
+CREATE TABLE voices (
+  name_key     TEXT PRIMARY KEY,
+  name         TEXT NOT NULL,
+  engine       TEXT NOT NULL,
+  kind         TEXT NOT NULL CHECK (kind IN ('custom', 'temporary')),
+  language     TEXT NOT NULL,
+  gender       TEXT CHECK (gender IN ('female', 'male')),
+  description  TEXT NOT NULL DEFAULT '',
+  source       TEXT NOT NULL CHECK (source IN ('clone', 'blend', 'import')),
+  created_at   INTEGER NOT NULL,
+  expires_at   INTEGER,
+  session_id   TEXT,
+  content_hash TEXT NOT NULL REFERENCES voice_data (content_hash),
+  data_bytes   INTEGER NOT NULL,
+  CHECK ((kind = 'temporary') = (expires_at IS NOT NULL)),
+  CHECK (name_key = lower(name))
+);
+CREATE INDEX voices_by_kind ON voices (kind, name_key);
+CREATE INDEX voices_by_session ON voices (session_id) WHERE session_id IS NOT NULL;
+CREATE INDEX voices_by_expiry ON voices (expires_at) WHERE expires_at IS NOT NULL;
+CREATE INDEX voices_by_hash ON voices (content_hash);
+CREATE TABLE voice_data (
+  content_hash TEXT PRIMARY KEY,
+  bytes        INTEGER NOT NULL,
+  data         BLOB NOT NULL
+);
+`;
 
 describe('SqliteCatalog', async () => {
   let dir: string;
@@ -257,6 +287,65 @@ describe('SqliteCatalog', async () => {
     await catalog.insert(temp('t', 's', T0 - 1), T0 - 2);
     await catalog.deleteExpired(T0);
     await check('after the sweep');
+  });
+
+  test('a catalog of schema 1 opens: its voices are kept, and it gains the columns and tables of schema 2', async () => {
+    await catalog.close();
+    rmSync(path, { force: true });
+    const old = new Database(path);
+    const kept = { name: 'OldVoice', data: new TextEncoder().encode('{"engine":"espeak","base":"en-us"}') };
+    const hash = contentHash('espeak', kept.data);
+    old.exec(SCHEMA_1);
+    old.prepare('INSERT INTO voice_data (content_hash, bytes, data) VALUES (?, ?, ?)').run(hash, kept.data.byteLength, kept.data);
+    const insert = old.prepare(`INSERT INTO voices (name_key, name, engine, kind, language, gender, description, source, created_at, expires_at, session_id, content_hash, data_bytes)
+      VALUES (?, ?, 'espeak', ?, 'en-us', 'female', 'from schema 1', 'blend', ?, ?, ?, ?, ?)`);
+    insert.run('oldvoice', kept.name, 'custom', T0, null, null, hash, kept.data.byteLength);
+    insert.run('oldtemp', 'OldTemp', 'temporary', T0, T0 + 60_000, 'sess-1', hash, kept.data.byteLength);
+    old.pragma('user_version = 1');
+    old.close();
+
+    catalog = new SqliteCatalog(path);
+    const row = await catalog.get('oldvoice', T0);
+    assert.deepEqual(
+      row && [row.name, row.kind, row.description, row.createdAt, row.contentHash, row.similarity, row.externalId],
+      ['OldVoice', 'custom', 'from schema 1', T0, hash, null, null],
+      'the old voice, with the new fields empty',
+    );
+    assert.equal((await catalog.get('oldtemp', T0))?.sessionId, 'sess-1', 'the temporary voice too');
+    assert.deepEqual([...((await catalog.getWithData('OldVoice', T0))?.data ?? [])], [...kept.data], 'its data');
+    assert.deepEqual(await catalog.checkIntegrity(), [], 'sound after the migration');
+    // The new columns, index and tables work.
+    await catalog.insert(voice('newclone', { source: 'clone', similarity: 0.7, externalId: 'voice_new' }), T0);
+    assert.equal((await catalog.getByExternalId('voice_new', T0))?.similarity, 0.7, 'similarity and externalId are stored');
+    assert.equal(await code(() => catalog.insert(voice('dup', { externalId: 'voice_new' }), T0)), 'name_taken', 'the id is unique');
+    const consent = await catalog.insertConsent({ id: 'cons_1', name: 'n', language: 'en', recording: new Uint8Array([1, 2]) }, T0);
+    assert.equal((await catalog.getConsent('cons_1'))?.createdAt, consent.createdAt, 'the consents table');
+    await catalog.close();
+    const check = new Database(path, { readonly: true });
+    try {
+      assert.equal(check.pragma('user_version', { simple: true }), 2, 'the file says schema 2 now');
+      const tables = (check.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((t) => t.name);
+      assert.deepEqual(tables, ['consents', 'job_data', 'jobs', 'voice_data', 'voices'], 'every table of schema 2');
+      const columns = (check.prepare('PRAGMA table_info(voices)').all() as { name: string }[]).map((c) => c.name);
+      assert.ok(columns.includes('similarity') && columns.includes('external_id'), `the new columns (${columns.join(', ')})`);
+    } finally {
+      check.close();
+    }
+    catalog = new SqliteCatalog(path);
+    assert.deepEqual((await catalog.list({}, T0)).map((r) => r.name), ['newclone', 'OldTemp', 'OldVoice'], 'a second opening changes nothing');
+  });
+
+  test('a catalog of a newer schema than this LiteTTS knows is refused, untouched', async () => {
+    await catalog.close();
+    const db = new Database(path);
+    db.pragma('user_version = 99');
+    db.close();
+    assert.throws(() => new SqliteCatalog(path), /newer LiteTTS \(schema 99\)/);
+    const check = new Database(path, { readonly: true });
+    assert.equal(check.pragma('user_version', { simple: true }), 99, 'left as it was');
+    check.close();
+    rmSync(path, { force: true });
+    catalog = new SqliteCatalog(path);
   });
 
   test('everything survives closing and reopening', async () => {

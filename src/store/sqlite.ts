@@ -3,6 +3,8 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { EngineId, Gender } from '../engines/index.js';
 import { CatalogError, contentHash, type CatalogFilter, type NewVoice, type StoredKind, type VoiceCatalog, type VoiceRow, type VoiceSource } from './catalog.js';
+import type { ConsentRow, ConsentStore, NewConsent } from './consents.js';
+import { SqliteConsents } from './sqlite-consents.js';
 
 /**
  * The catalog in SQLite, the embedded default. Metadata and data live in two
@@ -174,9 +176,10 @@ export interface SqliteCatalogOptions {
  */
 const DELETE_CHECKPOINT_WAIT_MS = 100;
 
-export class SqliteCatalog implements VoiceCatalog {
+export class SqliteCatalog implements VoiceCatalog, ConsentStore {
   private readonly db: Database.Database;
   private readonly statements;
+  private readonly consents: SqliteConsents;
   private rows: VoiceRow[] | null = null;
   private rowsVersion = -1;
   private readonly lists = new Map<string, { from: VoiceRow[]; validUntil: number; result: VoiceRow[] }>();
@@ -210,6 +213,7 @@ export class SqliteCatalog implements VoiceCatalog {
       get: db.prepare<{ key: string; now: number }, DbRow>(`SELECT ${COLUMNS} FROM ${FROM} WHERE v.name_key = @key AND ${LIVE}`),
       getAny: db.prepare<{ key: string }, DbRow>(`SELECT ${COLUMNS} FROM ${FROM} WHERE v.name_key = @key`),
       byExternalId: db.prepare<{ id: string; now: number }, DbRow>(`SELECT ${COLUMNS} FROM ${FROM} WHERE v.external_id = @id AND ${LIVE}`),
+      byExternalIdAny: db.prepare<{ id: string }, DbRow>(`SELECT ${COLUMNS} FROM ${FROM} WHERE v.external_id = @id`),
       data: db.prepare<{ hash: string }, { data: Buffer }>('SELECT data FROM voice_data WHERE content_hash = @hash'),
       insertData: db.prepare('INSERT OR IGNORE INTO voice_data (content_hash, bytes, data) VALUES (@hash, @bytes, @data)'),
       insertVoice: db.prepare(`INSERT INTO voices (name_key, name, engine, kind, language, gender, description, source,
@@ -227,6 +231,12 @@ export class SqliteCatalog implements VoiceCatalog {
       dataVersion: db.prepare('PRAGMA data_version').pluck(),
       counts: db.prepare<{ now: number }, { kind: string; n: number }>(`SELECT v.kind, count(*) AS n FROM voices v WHERE ${LIVE} GROUP BY v.kind`),
     };
+    this.consents = new SqliteConsents(db, {
+      write: (fn) => this.write(fn),
+      removed: () => {
+        this.removed = true;
+      },
+    });
   }
 
   /**
@@ -382,6 +392,7 @@ export class SqliteCatalog implements VoiceCatalog {
         const key = voice.name.toLowerCase();
         const hash = contentHash(voice.engine, voice.data);
         this.takeName(key, now);
+        if (voice.externalId != null) this.takeExternalId(voice.externalId, now);
         this.statements.insertData.run({ hash, bytes: voice.data.byteLength, data: voice.data });
         this.writing.add(key);
         const row: VoiceRow = {
@@ -439,9 +450,12 @@ export class SqliteCatalog implements VoiceCatalog {
     });
   }
 
-  private deleteSync(name: string, kind: StoredKind, options: { sessionId?: string }, now: number): VoiceRow {
+  private deleteSync(name: string, kind: StoredKind, options: { sessionId?: string; externalId?: string }, now: number): VoiceRow {
     return this.write(() => {
       const row = this.require(name, now);
+      if (options.externalId !== undefined && row.externalId !== options.externalId) {
+        throw new CatalogError('not_found', `Voice '${name}' does not exist with OpenAI id '${options.externalId}'`);
+      }
       if (row.kind !== kind) throw new CatalogError('wrong_kind', `Voice '${row.name}' is ${row.kind}, not ${kind}`, row);
       if (kind === 'temporary') this.checkSession(row, options.sessionId);
       this.removeRow(row);
@@ -521,7 +535,7 @@ export class SqliteCatalog implements VoiceCatalog {
   promote(name: string, options: { sessionId?: string; newName?: string }, now: number): Promise<{ row: VoiceRow; changed: boolean }> {
     return settle(() => this.promoteSync(name, options, now));
   }
-  delete(name: string, kind: StoredKind, options: { sessionId?: string }, now: number): Promise<VoiceRow> {
+  delete(name: string, kind: StoredKind, options: { sessionId?: string; externalId?: string }, now: number): Promise<VoiceRow> {
     return settle(() => this.deleteSync(name, kind, options, now));
   }
   deleteExpired(now: number): Promise<VoiceRow[]> {
@@ -533,6 +547,18 @@ export class SqliteCatalog implements VoiceCatalog {
   checkIntegrity(): Promise<string[]> {
     return settle(() => this.checkIntegritySync());
   }
+  insertConsent(consent: NewConsent, now: number): Promise<ConsentRow> {
+    return settle(() => this.consents.insert(consent, now));
+  }
+  getConsent(id: string): Promise<ConsentRow | undefined> {
+    return settle(() => this.consents.get(id));
+  }
+  listConsents(): Promise<Omit<ConsentRow, 'recording'>[]> {
+    return settle(() => this.consents.list());
+  }
+  deleteConsent(id: string): Promise<Omit<ConsentRow, 'recording'>> {
+    return settle(() => this.consents.delete(id));
+  }
 
   /** Frees `key` for a new voice: an expired temporary voice of that name is removed; a live one is a conflict. */
   private takeName(key: string, now: number): void {
@@ -541,6 +567,15 @@ export class SqliteCatalog implements VoiceCatalog {
     const row = toRow(existing);
     if (row.expiresAt !== null && row.expiresAt <= now) this.removeRow(row);
     else throw new CatalogError('name_taken', `A ${row.kind} voice named '${row.name}' already exists`, row);
+  }
+
+  /** As takeName, for an OpenAI voice id (unique among live voices, as names are). */
+  private takeExternalId(id: string, now: number): void {
+    const existing = this.statements.byExternalIdAny.get({ id });
+    if (!existing) return;
+    const row = toRow(existing);
+    if (row.expiresAt !== null && row.expiresAt <= now) this.removeRow(row);
+    else throw new CatalogError('name_taken', `The OpenAI voice id '${id}' already belongs to voice '${row.name}'`, row);
   }
 
   private renameRow(from: string, to: string, now: number): void {

@@ -6,7 +6,7 @@ import { CatalogError, type StoredKind, type VoiceCatalog, type VoiceRow } from 
 import { formatBlendFormula, normaliseBlendList, parseBlendFormula, type BlendPart } from './blend.js';
 import { isValidVoiceName, nameKey } from './names.js';
 import { VoiceRecords } from './records.js';
-import { VoiceResolver, type VoiceParam } from './resolver.js';
+import { VoiceResolver, isOpenAiVoiceId, type VoiceParam } from './resolver.js';
 import { deserializeVoiceData, serializeVoiceData } from './serialize.js';
 import type { ResolvedVoice, Voice, VoiceKind, VoiceSource } from './voice.js';
 
@@ -148,6 +148,12 @@ export class VoiceLibrary {
     const builtin = this.resolver.builtin(name);
     if (builtin) return this.resolver.builtinVoice(builtin);
     const row = await this.deps.catalog.get(name, this.clock());
+    return row && this.records.ofRow(row);
+  }
+
+  /** The voice of an OpenAI custom-voice id (`POST /v1/audio/voices`), whatever it is named now. */
+  async getByOpenAiId(id: string): Promise<Voice | undefined> {
+    const row = await this.resolver.storedByOpenAiId(id);
     return row && this.records.ofRow(row);
   }
 
@@ -294,6 +300,18 @@ export class VoiceLibrary {
     return this.records.ofRow(row);
   }
 
+  /** Deletes the voice of an OpenAI custom-voice id: that voice only, even if it was renamed meanwhile (404 once it is gone). */
+  async deleteByOpenAiId(id: string): Promise<Voice> {
+    const row = await this.resolver.storedByOpenAiId(id);
+    if (!row) throw errors.voiceNotFound(id, 'id');
+    const deleted = await this.catalogWrite(() => this.deps.catalog.delete(row.name, row.kind, { externalId: id }, this.clock())).catch((error: unknown) => {
+      // Renamed or deleted since it was looked up: the 404 names the id, not the name it had.
+      throw error instanceof LiteTtsError && error.code === 'voice_not_found' ? errors.voiceNotFound(id, 'id') : error;
+    });
+    this.log(deleted.kind === 'temporary' ? 'temporary voice deleted' : 'voice deleted', deleted, { openaiVoiceId: id });
+    return this.records.ofRow(deleted);
+  }
+
   /** Removes expired temporary voices now; returns how many. */
   async cleanup(): Promise<number> {
     const removed = await this.deps.catalog.deleteExpired(this.clock());
@@ -333,6 +351,7 @@ export class VoiceLibrary {
 
   private checkNewName(name: string, param: string): void {
     if (!isValidVoiceName(name)) throw errors.invalidVoiceName(name, param);
+    if (isOpenAiVoiceId(name)) throw errors.openAiIdReserved(name, param);
     if (this.resolver.builtin(name)) throw errors.nameTaken(name, 'builtin', param);
     if (this.resolver.isReserved(name)) throw errors.nameReserved(name, param);
   }

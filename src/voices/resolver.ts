@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { LRUCache } from 'lru-cache';
 import type { BuiltinVoice, EngineId, EngineInfo, VoiceData } from '../engines/index.js';
 import { errors } from '../errors.js';
-import { contentHash, type VoiceCatalog } from '../store/catalog.js';
+import { contentHash, type VoiceCatalog, type VoiceRow } from '../store/catalog.js';
 import { BlendError, blendVoices, formatBlendFormula, isBlendFormula, parseBlendFormula, type BlendPart } from './blend.js';
 import { VoiceFormatError } from './formats/index.js';
 import { OPENAI_VOICE_NAMES, isValidVoiceName, nameKey } from './names.js';
@@ -12,6 +12,22 @@ import { deserializeVoiceData, serializeVoiceData, voiceDataSize } from './seria
 import type { ResolvedVoice, Voice } from './voice.js';
 
 export type VoiceParam = string | { id: string };
+
+/**
+ * The OpenAI custom-voice ids this server hands out (`POST /v1/audio/voices`): `voice_` and 32
+ * hex digits. Text of this form always means the voice of that id, never a voice of that name
+ * (the library refuses such names), so an id whose voice is gone is a 404 and cannot fall
+ * through to another voice.
+ */
+const OPENAI_VOICE_ID = /^voice_[0-9a-f]{32}$/i;
+
+export function isOpenAiVoiceId(text: string): boolean {
+  return OPENAI_VOICE_ID.test(text);
+}
+
+export function newOpenAiVoiceId(): string {
+  return `voice_${randomBytes(16).toString('hex')}`;
+}
 
 export interface ResolverDeps {
   engines: readonly EngineInfo[];
@@ -207,11 +223,32 @@ export class VoiceResolver {
   }
 
   private async resolveName(name: string, paramName: string, engine?: EngineId): Promise<ResolvedVoice> {
+    if (isOpenAiVoiceId(name)) return this.resolveOpenAiId(name, paramName);
     return this.resolveDirect(this.aliasTarget(name, engine) ?? name, paramName);
+  }
+
+  /** The stored voice of an OpenAI custom-voice id (exact match), whatever it is named now. */
+  async storedByOpenAiId(id: string): Promise<VoiceRow | undefined> {
+    return isOpenAiVoiceId(id) ? this.deps.catalog.getByExternalId(id, this.deps.clock()) : undefined;
+  }
+
+  private async resolveOpenAiId(id: string, paramName: string): Promise<ResolvedVoice> {
+    const now = this.deps.clock();
+    const row = await this.deps.catalog.getByExternalId(id, now);
+    if (!row) throw errors.voiceNotFound(id, paramName);
+    this.requireEngine(row.engine);
+    const data = this.decoded.get(row.contentHash);
+    if (data) return { voice: this.deps.records.ofRow(row), data, hash: row.contentHash };
+    // Data is read by name: a rename or delete in between must not hand out another voice's.
+    const found = await this.deps.catalog.getWithData(row.name, now);
+    if (found?.row.externalId !== id) throw errors.voiceNotFound(id, paramName);
+    return { voice: this.deps.records.ofRow(found.row), data: this.decode(found.row.engine, found.row.contentHash, found.data), hash: found.row.contentHash };
   }
 
   /** A builtin or stored voice by its own name (aliases already followed). */
   private async resolveDirect(name: string, paramName: string): Promise<ResolvedVoice> {
+    // An alias may name an OpenAI id as its voice.
+    if (isOpenAiVoiceId(name)) return this.resolveOpenAiId(name, paramName);
     const builtin = this.builtins.get(nameKey(name));
     if (builtin) {
       const { data, hash } = await this.builtinData(builtin, paramName);

@@ -1,5 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AudioDecodeError, decodeFileBounded } from '../../audio/decode.js';
+import type { DecodedReference } from '../../cloning/cloner.js';
 import type { ReferenceAnalysis, ReferenceSource } from '../../cloning/reference.js';
 import { MIN_SPEECH_SECONDS, type SpeakerFeatures } from '../../cloning/scorer.js';
 import { LiteTtsError, errors as domainErrors } from '../../errors.js';
@@ -16,7 +18,7 @@ export { UploadDir } from './dir.js';
 export { UploadPool, type UploadPoolOptions } from './pool.js';
 
 /** The routes that take uploads, each with its own slots in the pool. */
-export const UPLOAD_ROUTES = ['import', 'analyze', 'similarity'] as const;
+export const UPLOAD_ROUTES = ['import', 'analyze', 'similarity', 'custom-voices'] as const;
 export type UploadRoute = (typeof UPLOAD_ROUTES)[number];
 
 /**
@@ -83,6 +85,28 @@ export class Uploads {
     const { pcmPath, samples, source } = await this.decode(upload, `${upload.path}.pcm`, param, signal);
     const task: SpeakerTask = { kind: 'speaker', pcmPath, samples, source, speakerModel: this.speakerModel };
     return this.speakerResult(await this.pool.run<SpeakerResult>(task, signal), param, label);
+  }
+
+  /**
+   * An upload's decoded samples in hand (its first `maxReferenceSeconds`, mono s16le at the
+   * rate the bounded decoder chose), for work that needs the audio itself: a clone, a stored
+   * consent recording. With `analyze`, also their reference analysis, made on an upload thread.
+   * Call inside a slot (`pool.within`), with its signal: 400 empty, 415 not audio.
+   */
+  async decodeReference(upload: Upload, param: string, signal: AbortSignal, options: { analyze?: boolean } = {}): Promise<{ audio: DecodedReference; source: ReferenceSource; analysis: ReferenceAnalysis | null }> {
+    if (upload.size === 0) throw errors.emptyAudio(param);
+    const { pcmPath, samples, source } = await this.decode(upload, `${upload.path}.decoded.pcm`, param, signal);
+    let analysis: ReferenceAnalysis | null = null;
+    if (options.analyze) {
+      const result = await this.pool.run<ReferenceResult>({ kind: 'reference', pcmPath, samples, source } satisfies ReferenceTask, signal);
+      if (!result.ok) throw failureError(result.failure, param);
+      analysis = result.analysis;
+    }
+    // Only the samples the decoder vouched for (the file holds up to a second more); a fresh, aligned copy.
+    const bytes = await readFile(pcmPath, { signal });
+    const pcm = new Int16Array(Math.min(samples, bytes.byteLength >> 1));
+    new Uint8Array(pcm.buffer).set(bytes.subarray(0, pcm.byteLength));
+    return { audio: { samples: pcm, sampleRate: source.sampleRate }, source, analysis };
   }
 
   /** The speaker features of rendered speech (mono s16le at `sampleRate`), measured on an upload thread; `pcm` moves there. */
