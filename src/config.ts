@@ -49,6 +49,8 @@ const schema = z
     modelAutoDownload: z.boolean(),
     onnxThreads: z.number().int().min(0).max(256),
     speakerModel: z.string().min(1).nullable(),
+    maxJobs: z.number().int().min(1).max(64),
+    jobRetentionHours: z.number().int().min(1).max(24 * 365),
   })
   .strict();
 
@@ -93,6 +95,8 @@ export function defaultConfig(): Config {
     modelAutoDownload: true,
     onnxThreads: 0,
     speakerModel: null,
+    maxJobs: 1,
+    jobRetentionHours: 24,
   };
 }
 
@@ -144,6 +148,8 @@ export const SETTINGS: Readonly<Record<ConfigKey, { env: string; kind: Kind; hel
     kind: 'nullable-string',
     help: 'speaker-embedding ONNX model (input: batch × frames × 80 log-mel fbank) whose cosine joins the hand-made speaker-similarity score',
   },
+  maxJobs: { env: 'LITETTS_MAX_JOBS', kind: 'int', help: 'background jobs (thorough clones) run at the same time; more wait their turn, fairly across sessions' },
+  jobRetentionHours: { env: 'LITETTS_JOB_RETENTION_HOURS', kind: 'int', help: 'how long a finished job stays visible in /v1/jobs before it is removed' },
 };
 
 export class ConfigError extends Error {

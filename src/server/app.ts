@@ -20,6 +20,8 @@ import { registerRateLimit } from './rate-limit.js';
 import { analyzeRoutes } from './routes/analyze.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { healthRoutes } from './routes/health.js';
+import { jobRoutes } from './routes/jobs.js';
+import type { JobRunner } from '../jobs/index.js';
 import { modelRoutes } from './routes/models.js';
 import { similarityRoutes } from './routes/similarity.js';
 import { speechRoutes } from './routes/speech.js';
@@ -40,6 +42,8 @@ export interface AppDeps {
   /** config.corsOrigins, checked and normalised at start. */
   corsOrigins: readonly string[];
   drain: Drain;
+  /** Background jobs (thorough clones); their routes are served when given. */
+  jobs?: JobRunner;
 }
 
 const BODY_LIMIT = 1024 * 1024;
@@ -112,7 +116,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   analyzeRoutes(app, deps.uploads, deps.config.maxUploadMb * 1024 * 1024);
   similarityRoutes(app, { uploads: deps.uploads, library: deps.library, speech: deps.speech, maxUploadBytes: deps.config.maxUploadMb * 1024 * 1024 });
   modelRoutes(app, deps.engines);
-  healthRoutes(app, { engines: deps.engines, library: deps.library, metrics: deps.metrics });
+  healthRoutes(app, { engines: deps.engines, library: deps.library, metrics: deps.metrics, ...(deps.jobs && { jobs: deps.jobs }) });
+  if (deps.jobs) jobRoutes(app, { runner: deps.jobs, library: deps.library, speech: deps.speech });
   await dashboardRoutes(app);
   return app;
 }
