@@ -51,6 +51,8 @@ const schema = z
     speakerModel: z.string().min(1).nullable(),
     voiceConsentRequired: z.boolean(),
     consentThreshold: z.number().min(0).max(1),
+    maxJobs: z.number().int().min(1).max(64),
+    jobRetentionHours: z.number().int().min(1).max(24 * 365),
   })
   .strict();
 
@@ -98,6 +100,8 @@ export function defaultConfig(): Config {
     voiceConsentRequired: true,
     // The scorer's equal-error point (see the README's speaker-similarity section).
     consentThreshold: 0.5,
+    maxJobs: 1,
+    jobRetentionHours: 24,
   };
 }
 
@@ -159,6 +163,8 @@ export const SETTINGS: Readonly<Record<ConfigKey, { env: string; kind: Kind; hel
     kind: 'number',
     help: 'least speaker similarity (0..1) of a voice sample to its consent recording; 0.5 is the scorer\'s equal-error point',
   },
+  maxJobs: { env: 'LITETTS_MAX_JOBS', kind: 'int', help: 'background jobs (thorough clones) run at the same time; more wait their turn, fairly across sessions' },
+  jobRetentionHours: { env: 'LITETTS_JOB_RETENTION_HOURS', kind: 'int', help: 'how long a finished job stays visible in /v1/jobs before it is removed' },
 };
 
 export class ConfigError extends Error {

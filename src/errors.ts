@@ -96,4 +96,11 @@ export const errors = {
       `The name '${name}' has the form of an OpenAI custom voice id (voice_ and 32 hex digits), which always means the voice of that id; choose another name`,
       param,
     ),
+  // Background jobs (jobs/): looking one up, cancelling it, its preview, and the bound on waiting jobs.
+  jobNotFound: (id: string) => new LiteTtsError('not_found', 'job_not_found', `Job '${id}' does not exist`, 'id'),
+  jobFinished: (id: string, status: string) =>
+    new LiteTtsError('conflict', 'job_finished', `Job '${id}' has already finished (${status}); only a queued or running job can be cancelled`, 'id'),
+  noPreview: (id: string) =>
+    new LiteTtsError('not_found', 'no_preview', `Job '${id}' has no preview: there is one only while it runs, once its search has found a first voice`, 'id'),
+  jobQueueFull: (max: number) => new LiteTtsError('busy', 'job_queue_full', `${max} jobs are already waiting to run; retry later`, null, 30),
 } as const;

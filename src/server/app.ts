@@ -21,6 +21,8 @@ import { registerRateLimit } from './rate-limit.js';
 import { analyzeRoutes } from './routes/analyze.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { healthRoutes } from './routes/health.js';
+import { jobRoutes } from './routes/jobs.js';
+import type { JobRunner } from '../jobs/index.js';
 import { modelRoutes } from './routes/models.js';
 import { openAiVoiceRoutes } from './routes/openai-voices.js';
 import { similarityRoutes } from './routes/similarity.js';
@@ -44,6 +46,8 @@ export interface AppDeps {
   drain: Drain;
   /** OpenAI's consents and custom voices (POST /v1/audio/voices answers 503 when it has no cloner). */
   customVoices: OpenAiCustomVoices;
+  /** Background jobs (thorough clones); their routes are served when given. */
+  jobs?: JobRunner;
 }
 
 const BODY_LIMIT = 1024 * 1024;
@@ -117,7 +121,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   similarityRoutes(app, { uploads: deps.uploads, library: deps.library, speech: deps.speech, maxUploadBytes: deps.config.maxUploadMb * 1024 * 1024 });
   openAiVoiceRoutes(app, { customVoices: deps.customVoices, library: deps.library, uploads: deps.uploads, maxUploadBytes: deps.config.maxUploadMb * 1024 * 1024 });
   modelRoutes(app, deps.engines);
-  healthRoutes(app, { engines: deps.engines, library: deps.library, metrics: deps.metrics });
+  healthRoutes(app, { engines: deps.engines, library: deps.library, metrics: deps.metrics, ...(deps.jobs && { jobs: deps.jobs }) });
+  if (deps.jobs) jobRoutes(app, { runner: deps.jobs, library: deps.library, speech: deps.speech });
   await dashboardRoutes(app);
   return app;
 }

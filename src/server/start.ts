@@ -16,11 +16,14 @@ import { Metrics } from './metrics.js';
 import { autoInstallKokoro } from '../engines/kokoro/auto-install.js';
 import { Drain } from './shutdown.js';
 import { Uploads } from './uploads/index.js';
+import { JobRunner, asJobStore, instanceIdOf } from '../jobs/index.js';
 
 export interface RunningServer {
   app: FastifyInstance;
   url: string;
   logger: Logger;
+  /** Background jobs: job types' handlers register here (`jobs.register('clone', handler)`). */
+  jobs: JobRunner;
   /**
    * Graceful stop: refuse new work, let in-flight requests finish for up to
    * shutdownGraceSeconds (then cut them), close the renderer and the catalog, flush logs.
@@ -56,7 +59,9 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     consentRequired: config.voiceConsentRequired,
     consentThreshold: config.consentThreshold,
   });
-  const app = await buildApp({ config, logger, engines, library, speech, metrics, uploads, apiKeys, corsOrigins, drain, customVoices });
+  // Job handlers (the thorough clone) register on `jobs` before it starts; queued jobs wait for theirs.
+  const jobs = new JobRunner({ store: asJobStore(catalog), instanceId: instanceIdOf(config.dataDir), maxJobs: config.maxJobs, retentionHours: config.jobRetentionHours, logger });
+  const app = await buildApp({ config, logger, engines, library, speech, metrics, uploads, apiKeys, corsOrigins, drain, customVoices, jobs });
 
   // One sweeper per process; expired voices are invisible before it runs, it only reclaims their space.
   await library.cleanup();
@@ -65,6 +70,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   }, config.cleanupIntervalSeconds * 1000);
   sweeper.unref();
 
+  // Jobs left running by a crash resume now; queued ones start.
+  await jobs.start();
   const address = await app.listen({ host: config.host, port: config.port });
   const url = address.replace('[::1]', 'localhost');
   logger.info(
@@ -101,11 +108,15 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     app,
     url,
     logger,
+    jobs,
     close: () =>
       (closing ??= (async () => {
         clearInterval(sweeper);
         downloads.abort();
+        // Running jobs are aborted at once and requeued to resume on the next start.
+        const jobsClosed = jobs.close();
         const { cutShort } = await drain.stop(app, config.shutdownGraceSeconds * 1000);
+        await jobsClosed;
         if (cutShort) logger.warn({ graceSeconds: config.shutdownGraceSeconds }, 'requests still running after the grace period were cut');
         await Promise.all([warm, installing]);
         await renderer.close();

@@ -5,6 +5,7 @@ import { after } from 'node:test';
 import type { VoiceCatalog } from './catalog.js';
 import { consentsContract } from './consents-contract.js';
 import { catalogContract } from './contract.js';
+import { jobsContract } from './jobs-contract.js';
 import { SqliteCatalog } from './sqlite.js';
 
 /** The store each instance was opened on, so the contract can open another over it. */
@@ -49,5 +50,19 @@ consentsContract(
       if (path === undefined) throw new Error('reopen: not a catalog this file opened');
       return Promise.resolve(open(path));
     },
+  },
+);
+
+jobsContract(
+  'SqliteCatalog',
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'litetts-jobs-contract-'));
+    dirs.push(dir);
+    return Promise.resolve(open(join(dir, 'voices.db')) as SqliteCatalog);
+  },
+  (store) => {
+    const path = paths.get(store);
+    if (path === undefined) throw new Error('reopen: not a catalog this file opened');
+    return Promise.resolve(open(path) as SqliteCatalog);
   },
 );

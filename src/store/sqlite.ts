@@ -5,6 +5,8 @@ import type { EngineId, Gender } from '../engines/index.js';
 import { CatalogError, contentHash, type CatalogFilter, type NewVoice, type StoredKind, type VoiceCatalog, type VoiceRow, type VoiceSource } from './catalog.js';
 import type { ConsentRow, ConsentStore, NewConsent } from './consents.js';
 import { SqliteConsents } from './sqlite-consents.js';
+import type { JobFilter, JobPatch, JobRow, JobStore, NewJob } from './jobs.js';
+import { SqliteJobs } from './sqlite-jobs.js';
 
 /**
  * The catalog in SQLite, the embedded default. Metadata and data live in two
@@ -176,10 +178,12 @@ export interface SqliteCatalogOptions {
  */
 const DELETE_CHECKPOINT_WAIT_MS = 100;
 
-export class SqliteCatalog implements VoiceCatalog, ConsentStore {
+export class SqliteCatalog implements VoiceCatalog, ConsentStore, JobStore {
   private readonly db: Database.Database;
   private readonly statements;
   private readonly consents: SqliteConsents;
+  /** Jobs share this connection and its write path (sqlite-jobs.ts). */
+  private readonly jobs: SqliteJobs;
   private rows: VoiceRow[] | null = null;
   private rowsVersion = -1;
   private readonly lists = new Map<string, { from: VoiceRow[]; validUntil: number; result: VoiceRow[] }>();
@@ -236,6 +240,12 @@ export class SqliteCatalog implements VoiceCatalog, ConsentStore {
       removed: () => {
         this.removed = true;
       },
+    });
+    this.jobs = new SqliteJobs({
+      db,
+      write: (fn) => this.write(fn),
+      insertVoice: (voice, now) => this.insertRow(voice, now),
+      removedBytes: () => (this.removed = true),
     });
   }
 
@@ -387,34 +397,35 @@ export class SqliteCatalog implements VoiceCatalog, ConsentStore {
   }
 
   private insertAllSync(voices: readonly NewVoice[], now: number): VoiceRow[] {
-    return this.write(() =>
-      voices.map((voice) => {
-        const key = voice.name.toLowerCase();
-        const hash = contentHash(voice.engine, voice.data);
-        this.takeName(key, now);
-        if (voice.externalId != null) this.takeExternalId(voice.externalId, now);
-        this.statements.insertData.run({ hash, bytes: voice.data.byteLength, data: voice.data });
-        this.writing.add(key);
-        const row: VoiceRow = {
-          name: voice.name,
-          engine: voice.engine,
-          kind: voice.kind,
-          language: voice.language,
-          gender: voice.gender,
-          description: voice.description,
-          source: voice.source,
-          createdAt: now,
-          expiresAt: voice.expiresAt,
-          sessionId: voice.sessionId,
-          contentHash: hash,
-          dataBytes: voice.data.byteLength,
-          similarity: voice.similarity ?? null,
-          externalId: voice.externalId ?? null,
-        };
-        this.statements.insertVoice.run({ ...row, key, hash, bytes: row.dataBytes });
-        return row;
-      }),
-    );
+    return this.write(() => voices.map((voice) => this.insertRow(voice, now)));
+  }
+
+  /** One voice, inside the write in progress (inserts, and a job landing its voice). */
+  private insertRow(voice: NewVoice, now: number): VoiceRow {
+    const key = voice.name.toLowerCase();
+    const hash = contentHash(voice.engine, voice.data);
+    this.takeName(key, now);
+    if (voice.externalId != null) this.takeExternalId(voice.externalId, now);
+    this.statements.insertData.run({ hash, bytes: voice.data.byteLength, data: voice.data });
+    this.writing.add(key);
+    const row: VoiceRow = {
+      name: voice.name,
+      engine: voice.engine,
+      kind: voice.kind,
+      language: voice.language,
+      gender: voice.gender,
+      description: voice.description,
+      source: voice.source,
+      createdAt: now,
+      expiresAt: voice.expiresAt,
+      sessionId: voice.sessionId,
+      contentHash: hash,
+      dataBytes: voice.data.byteLength,
+      similarity: voice.similarity ?? null,
+      externalId: voice.externalId ?? null,
+    };
+    this.statements.insertVoice.run({ ...row, key, hash, bytes: row.dataBytes });
+    return row;
   }
 
   private updateCustomSync(name: string, patch: { name?: string; description?: string }, now: number): VoiceRow {
@@ -558,6 +569,41 @@ export class SqliteCatalog implements VoiceCatalog, ConsentStore {
   }
   deleteConsent(id: string): Promise<Omit<ConsentRow, 'recording'>> {
     return settle(() => this.consents.delete(id));
+  }
+
+  // JobStore (jobs.ts), kept by sqlite-jobs.ts over this connection.
+  insertJob(job: NewJob, now: number): Promise<JobRow> {
+    return settle(() => this.jobs.insertJob(job, now));
+  }
+  getJob(id: string): Promise<JobRow | undefined> {
+    return settle(() => this.jobs.getJob(id));
+  }
+  listJobs(filter: JobFilter): Promise<JobRow[]> {
+    return settle(() => this.jobs.listJobs(filter));
+  }
+  jobInput(id: string): Promise<Uint8Array | undefined> {
+    return settle(() => this.jobs.jobInput(id));
+  }
+  jobCheckpoint(id: string): Promise<Uint8Array | null> {
+    return settle(() => this.jobs.jobCheckpoint(id));
+  }
+  claimJob(id: string, owner: string, now: number): Promise<JobRow | undefined> {
+    return settle(() => this.jobs.claimJob(id, owner, now));
+  }
+  updateJob(id: string, owner: string, patch: JobPatch, now: number): Promise<JobRow> {
+    return settle(() => this.jobs.updateJob(id, owner, patch, now));
+  }
+  completeJob(id: string, owner: string, voice: NewVoice, now: number): Promise<{ job: JobRow; voice: VoiceRow }> {
+    return settle(() => this.jobs.completeJob(id, owner, voice, now));
+  }
+  finishJob(id: string, outcome: Parameters<JobStore['finishJob']>[1], now: number, owner?: string): Promise<JobRow> {
+    return settle(() => this.jobs.finishJob(id, outcome, now, owner));
+  }
+  requeueRunning(options: { staleBefore?: number; deadOwner?: string }, now: number): Promise<JobRow[]> {
+    return settle(() => this.jobs.requeueRunning(options, now));
+  }
+  deleteFinishedJobs(before: number): Promise<number> {
+    return settle(() => this.jobs.deleteFinishedJobs(before));
   }
 
   /** Frees `key` for a new voice: an expired temporary voice of that name is removed; a live one is a conflict. */

@@ -3,7 +3,10 @@ import type { EngineInfo } from '../../engines/index.js';
 import type { VoiceLibrary } from '../../voices/library.js';
 import type { Metrics } from '../metrics.js';
 
-export function healthRoutes(app: FastifyInstance, deps: { engines: readonly EngineInfo[]; library: VoiceLibrary; metrics: Metrics }): void {
+export function healthRoutes(
+  app: FastifyInstance,
+  deps: { engines: readonly EngineInfo[]; library: VoiceLibrary; metrics: Metrics; jobs?: { counts(): Promise<{ queued: number; running: number }> } },
+): void {
   const health = async () => ({
     status: 'ok',
     engines: Object.fromEntries(
@@ -14,10 +17,11 @@ export function healthRoutes(app: FastifyInstance, deps: { engines: readonly Eng
     ),
     default_voice: deps.library.defaultVoiceName(),
     voices: await deps.library.counts(),
+    ...(deps.jobs && { jobs: await deps.jobs.counts() }),
   });
   app.get(
     '/health',
-    { schema: { summary: 'Health: engines (with how to install a missing one), the default voice, voice counts', tags: ['operations'] } },
+    { schema: { summary: 'Health: engines (with how to install a missing one), the default voice, voice counts, jobs queued and running', tags: ['operations'] } },
     health,
   );
   app.get('/v1/health', { schema: { summary: 'Health (alias of /health)', tags: ['operations'] } }, health);
