@@ -50,7 +50,7 @@ describe('the voice-like tiny Kokoro model', () => {
     const n = TINY_VOICE_SAMPLES_PER_ID;
     assert.equal(peak(slot(a, 0, n)), 0, 'the pad is silent');
     assert.equal(peak(slot(a, 2, n)), 0, 'the space is silent');
-    assert.ok(peak(slot(a, 1, n)) > 0.1 && peak(a) <= 0.5 + 1e-6, `a vowel is loud, nothing above 0.5 (${peak(a).toFixed(3)})`);
+    assert.ok(peak(slot(a, 1, n)) > 0.1 && peak(a) <= 0.51 + 1e-6, `a vowel is loud, nothing above 0.51 (${peak(a).toFixed(3)})`);
     assert.ok(peak(slot(a, 3, n)) > 0 && peak(slot(a, 3, n)) < peak(slot(a, 1, n)), 'an /s/ is softer than a vowel');
     const fast = await model.run(ids, style, 2);
     assert.equal(fast.length, 5 * (n / 2), 'speed 2: half-length slots');

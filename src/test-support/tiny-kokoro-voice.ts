@@ -10,17 +10,24 @@
  *   c = 0  F0         90 · (260/90)^g Hz                       (a low man to a high woman)
  *   c = 1  tract      formants × 0.8 · (1.3/0.8)^g               (a longer or shorter vocal tract)
  *   c = 2  F2         the second formant × 0.85 · (1.2/0.85)^g
- *   c = 3  brightness harmonic h weighted by h^−(1.8 − 1.2g)     (a soft to a pressed voice)
+ *   c = 3  brightness harmonic h weighted by h^−(1.1 − 0.8g)     (a soft to a pressed voice)
  * The other 240 dimensions are ignored, as a real model ignores much of its input.
  *
- * Each id is a slot of 2400/speed samples (100 ms at speed 1). Ids below 17 (the pad, punctuation
- * and the space) are silent: pauses between words. Any other id is a syllable: a sum of 64
- * harmonics of F0 · ρ(id) (ρ a per-id intonation step within ±1.5 semitones), each weighted by a
- * spectral envelope of four Lorentzian resonances (F1–F4) at frequencies between two vowels,
- * mixed by a per-id share, times the brightness weight, harmonics above 7.5 kHz left out; the
- * weights are normalised per syllable to sum to 0.5 (so |x| ≤ 0.5) and scaled by a per-id level
- * of 0.7–1. A trapezoid envelope (10 % of the slot to rise, 10 % to fall) voices the first 85 % of
- * the slot and leaves a short gap. Cost: T·64·slot sines, ~10 M for a 6 s sentence.
+ * Each id is a slot of 2400/speed samples (100 ms at speed 1), spoken as a phoneme table says
+ * (`phoneTable`): ids below 17 (the pad, punctuation, the space) are silent, pauses between words;
+ * vowels are fully voiced with their own F1–F4 (Peterson & Barney's), consonants less voiced on a
+ * neutral schwa, fricatives and stops with frication noise. The voiced part is a sum of 64
+ * harmonics of F0 · ρ(id) (ρ a per-id intonation step within ±4.5 semitones), each weighted by a
+ * cascade of five resonators (F1–F4 of the phoneme, scaled by the tract and F2 controls, and a
+ * fixed F5) times the brightness weight, harmonics above 7.5 kHz left out, the weights normalised
+ * per slot to sum to 0.5; the noise is a deterministic hash of (position, sample) in [−0.5, 0.5)
+ * (so every render of one input is the same), with a little of it on every voiced sound, as
+ * breath in any recording, so that no band of the spectrum is empty (an empty band's log energy
+ * would dominate the cepstra). |x| ≤ 0.5 · (voicing + noise) ≤ 0.51. A trapezoid envelope (5 % of
+ * the slot to rise and to fall) voices the first 97 % of the slot. These choices bring the
+ * scorer's features of a render (pitch spread, syllable rate, voiced share, cepstra) near those
+ * of real speech, so that the scorer's space separates the voices as it separates speakers.
+ * Cost: T·64·slot sines, ~15 M for a 10 s sentence (~0.1 s).
  *
  * `voiceControls` mirrors the controls in JS (for tests that check what a clone sounds like),
  * `tinyVoicePack` makes a 510 × 256 pack of a wanted speaker, and `TINY_VOICE_SPEAKERS` are six.
