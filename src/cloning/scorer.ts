@@ -130,3 +130,26 @@ function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
   return s;
 }
+
+/**
+ * The features of a recording from its measured values (`SpeakerFeatures.values` and
+ * `speechSeconds`), as `speakerFeatures` would give them: for caches that store what was measured
+ * and project it with the scorer's parameters of the day.
+ */
+export function featuresFromValues(values: Float64Array, speechSeconds: number, params: ScorerParams = SCORER_PARAMS): SpeakerFeatures {
+  if (values.length !== params.features.length) throw new RangeError(`expected ${params.features.length} feature values, got ${values.length}`);
+  const projected = project(params, values);
+  if (speechSeconds > 0) normaliseInPlace(projected);
+  else projected.fill(0);
+  return { values, projected, speechSeconds };
+}
+
+/**
+ * The LDA coordinates of the features before they are scaled to unit length: an affine map of
+ * the measured values, so a weighted mean of recordings' values (weights summing to 1) maps to
+ * the same weighted mean of their coordinates. Least squares here weighs every direction by how
+ * well it tells speakers apart (the within-speaker scatter is the identity, lda.ts).
+ */
+export function ldaCoordinates(features: SpeakerFeatures, params: ScorerParams = SCORER_PARAMS): Float64Array {
+  return project(params, features.values);
+}
