@@ -49,6 +49,9 @@ const schema = z
     modelAutoDownload: z.boolean(),
     onnxThreads: z.number().int().min(0).max(256),
     speakerModel: z.string().min(1).nullable(),
+    cloneThreads: z.number().int().min(1).max(64),
+    cloneQueue: z.number().int().min(0).max(1000),
+    cloneFastSeconds: z.number().int().min(1).max(60),
   })
   .strict();
 
@@ -93,6 +96,9 @@ export function defaultConfig(): Config {
     modelAutoDownload: true,
     onnxThreads: 0,
     speakerModel: null,
+    cloneThreads: 1,
+    cloneQueue: 2,
+    cloneFastSeconds: 3,
   };
 }
 
@@ -144,6 +150,9 @@ export const SETTINGS: Readonly<Record<ConfigKey, { env: string; kind: Kind; hel
     kind: 'nullable-string',
     help: 'speaker-embedding ONNX model (input: batch × frames × 80 log-mel fbank) whose cosine joins the hand-made speaker-similarity score',
   },
+  cloneThreads: { env: 'LITETTS_CLONE_THREADS', kind: 'int', help: 'threads making fast voice clones (POST /v1/voices/create), one clone each' },
+  cloneQueue: { env: 'LITETTS_CLONE_QUEUE', kind: 'int', help: 'fast clones allowed to wait for a clone thread; more get 503' },
+  cloneFastSeconds: { env: 'LITETTS_CLONE_FAST_SECONDS', kind: 'int', help: 'time a fast clone searches for, seconds' },
 };
 
 export class ConfigError extends Error {

@@ -76,4 +76,11 @@ export const errors = {
   // Audio that decodes but cannot be used (too little speech, silent, clipped, noise); `details` carries the analysis.
   audioUnusable: (message: string, param: string, details: Record<string, unknown>) =>
     new LiteTtsError('unusable', 'audio_unusable', message, param, undefined, details),
+  // Cloning (cloning/pool): a clone thread that stopped, an engine the cloner cannot clone for yet, no job runner.
+  cloneFailed: (retryAfter: number) =>
+    new LiteTtsError('busy', 'clone_failed', 'The clone could not be made: its thread stopped unexpectedly. Retry shortly', null, retryAfter),
+  cloningUnavailable: (engine: string, hint: string) =>
+    new LiteTtsError('unavailable', 'engine_unavailable', `${engine} cloning is not available here. ${hint}`, 'engine', 60),
+  jobsUnavailable: () =>
+    new LiteTtsError('unavailable', 'jobs_unavailable', 'Thorough clones run as background jobs, which this server does not run; use quality=fast', 'quality', 60),
 } as const;

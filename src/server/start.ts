@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { ClonePool, SpeechActivity, observeSpeechActivity } from '../cloning/pool/index.js';
 import { EncoderThreads } from '../audio/encoders/threads.js';
 import type { Config } from '../config.js';
 import { createEngines, engineSettings, type EngineInfo } from '../engines/index.js';
@@ -38,10 +39,23 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const renderer: Renderer = new WorkerPoolRenderer(config.workers, { engines: settings, log: { logLevel: config.logLevel, logDir: config.logDir } });
   const metrics = new Metrics(engines);
   const encoders = EncoderThreads.forSynthesisThreads(config.workers);
-  const speech = new SpeechService(renderer, config, metrics, encoders);
+  // Background clones read how many speech requests are being served, to let them go first.
+  const speechActivity = new SpeechActivity();
+  const speech = new SpeechService(renderer, config, observeSpeechActivity(speechActivity, metrics), encoders);
   const uploads = await Uploads.open(config, (error) => logger.error({ err: error }, 'upload thread failed'));
+  const cloner = new ClonePool({
+    engines: settings,
+    log: { logLevel: config.logLevel, logDir: config.logDir },
+    fastThreads: config.cloneThreads,
+    fastQueue: config.cloneQueue,
+    // The job runner's setting, where it is configured: the background thread runs that many jobs at once.
+    backgroundTasks: (config as Partial<Record<'maxJobs', number>>).maxJobs ?? 2,
+    speechActivity,
+    onCloned: (info) => logger.info({ event: 'clone.made', ...info }, 'clone made'),
+    onError: (error) => logger.error({ err: error }, 'clone thread failed'),
+  });
   const drain = new Drain();
-  const app = await buildApp({ config, logger, engines, library, speech, metrics, uploads, apiKeys, corsOrigins, drain });
+  const app = await buildApp({ config, logger, engines, library, speech, metrics, uploads, apiKeys, corsOrigins, drain, cloner });
 
   // One sweeper per process; expired voices are invisible before it runs, it only reclaims their space.
   await library.cleanup();
@@ -64,7 +78,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   );
   // Warm engines and encoders after listening, so start-up stays fast; early requests just wait a little.
   const started = performance.now();
-  const warm = Promise.all([warmUp(renderer, engines, library), speech.warmUpEncoders()]).then(
+  const warm = Promise.all([warmUp(renderer, engines, library), speech.warmUpEncoders(), cloner.warmUp()]).then(
     () => logger.info({ ms: Math.round(performance.now() - started), threads: renderer.threads }, 'engines warmed up'),
     (error: unknown) => logger.error({ err: error }, 'engine warm-up failed'),
   );
@@ -95,6 +109,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
         await Promise.all([warm, installing]);
         await renderer.close();
         await uploads.close();
+        await cloner.close();
         await encoders.close();
         await catalog.close();
         logger.info('stopped');
