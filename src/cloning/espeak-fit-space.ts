@@ -11,7 +11,7 @@
 import type { EspeakVoiceData } from '../engines/engine.js';
 import { z } from 'zod';
 import { TIMBRE_LIMITS } from '../engines/espeak/timbre.js';
-import { START, voiceOf, type TimbreSetting } from './espeak-fit.js';
+import { SEARCH, START, voiceOf, type TimbreSetting } from './espeak-fit.js';
 
 /** Formants 1–5 are searched one by one; espeak's formant 0 (below F1) and 6–8 keep their values. */
 export const FORMANTS = [1, 2, 3, 4, 5] as const;
@@ -47,10 +47,10 @@ export const THOROUGH_START: Readonly<ThoroughSetting> = Object.freeze({
   pace: 1,
 });
 
-/** Variants the thorough fit's first pass tries (the fast fit tries the first seven of them). */
+/** Variants the thorough fit's first pass tries: the fast fit's, then the rest of espeak's plain m/f/klatt ones. */
 export const THOROUGH_VARIANTS: readonly (string | null)[] = [
-  null, 'm3', 'f2', 'm1', 'f4', 'm7', 'klatt',
-  'f1', 'f3', 'f5', 'm2', 'm4', 'm5', 'm6', 'm8', 'klatt2', 'klatt3', 'klatt4',
+  ...SEARCH.variant,
+  ...['klatt2', 'klatt5', 'f1', 'f3', 'f5', 'm2', 'm4', 'm5', 'm6', 'm8'].filter((v) => !SEARCH.variant.includes(v)),
 ];
 
 /** One numeric field of the setting as the search moves it. */

@@ -158,10 +158,15 @@ export class ClonePool implements Cloner {
     throw new LiteTtsError(e.kind, e.code, e.message, e.param, e.retryAfter, e.details);
   }
 
-  /** Loads the fast threads' engines and calibrates `language` on each, so that the first clone is not slow. */
-  async warmUp(language = 'en-us'): Promise<void> {
+  /**
+   * Loads the fast threads' engines and calibrates `language` on each, so that the first clone is
+   * not slow; with `background`, the background thread's too (it otherwise starts with its first
+   * job, whose first seconds go to that).
+   */
+  async warmUp(language = 'en-us', options: { background?: boolean } = {}): Promise<void> {
     const task: CloneTask = { kind: 'warm', language };
-    await Promise.all(Array.from({ length: this.options.fastThreads }, () => this.fast.run(task)));
+    const fast = Array.from({ length: this.options.fastThreads }, () => this.fast.run(task));
+    await Promise.all([...fast, ...(options.background ? [this.background.run(task)] : [])]);
   }
 
   /** The thread of a lane: its kernel id and OS priority (tests and diagnostics). */

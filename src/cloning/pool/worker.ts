@@ -41,6 +41,10 @@ export default async function cloneTask(task: CloneTask): Promise<CloneTaskResul
   });
   const post = (message: ThreadMessage): void => port.postMessage(message);
   const render: Render = async (voice, text, signal) => {
+    // A render never leaves the microtask queue (espeak runs synchronously inside), so without a
+    // turn of the event loop here a cancel message would wait for the whole fit, and clones
+    // sharing this thread would run one after the other instead of interleaving.
+    await new Promise((resolve) => setImmediate(resolve));
     if (data.lane === 'background') await yieldToSpeech(activity, { signal });
     signal?.throwIfAborted();
     return int16ToFloat(await renderer.render({ text, voice, speed: 1 }));
