@@ -4,7 +4,7 @@ import { Piscina } from 'piscina';
 import type { Config } from '../../config.js';
 import type { EngineSettings } from '../../engines/index.js';
 import { errors, LiteTtsError } from '../../errors.js';
-import { capReference } from '../clone-params.js';
+import { capReference, referenceSecondsFor } from '../clone-params.js';
 import type { Cloner, CloneRequest, CloneResult } from '../cloner.js';
 import { SpeechActivity } from './activity.js';
 import type { CloneSpec, CloneTask, CloneTaskResult, CloneWorkerData, Lane, ServerMessage, ThreadMessage, ThreadStatus } from './messages.js';
@@ -117,7 +117,7 @@ export class ClonePool implements Cloner {
 
   private async run(pool: Piscina, fast: boolean, request: CloneRequest): Promise<CloneResult> {
     const spec: CloneSpec = {
-      reference: capReference(request.reference),
+      reference: capReference(request.reference, referenceSecondsFor(request.quality)),
       engine: request.engine,
       language: request.language,
       quality: request.quality,

@@ -1,7 +1,7 @@
 import { int16ToFloat } from '../../audio/pcm.js';
 import type { EspeakVoiceData } from '../../engines/engine.js';
 import { errors } from '../../errors.js';
-import { capReference, ESPEAK_CLONE_LANGUAGES } from '../clone-params.js';
+import { capReference, ESPEAK_CLONE_LANGUAGES, referenceSecondsFor } from '../clone-params.js';
 import type { CloneProgress, CloneResult, DecodedReference } from '../cloner.js';
 import { calibrate, type Render } from '../espeak-fit-calibration.js';
 import { fitEspeakVoiceThorough } from '../espeak-fit-thorough.js';
@@ -19,10 +19,10 @@ export interface CloneEnvironment {
 
 /**
  * One clone, wherever it runs (a clone thread, or the CLI's own thread): the engine's fit,
- * fast or thorough, on the first MAX_CLONE_REFERENCE_SECONDS of the reference.
+ * fast or thorough, on the first seconds of the reference its quality takes (referenceSecondsFor).
  */
 export async function runClone(spec: CloneSpec, env: CloneEnvironment): Promise<CloneResult> {
-  const reference = checkedReference(spec.reference);
+  const reference = capReference(checkedReference(spec.reference), referenceSecondsFor(spec.quality));
   if (spec.engine === 'kokoro') {
     // Dispatch point for Kokoro cloning (the atlas and walk of cloning/kokoro-*.ts): until it is
     // wired here, a Kokoro clone is refused as unavailable, never made with another engine.
@@ -50,7 +50,7 @@ function checkedReference(reference: DecodedReference): DecodedReference {
   if (!Number.isInteger(sampleRate) || sampleRate < MIN_SAMPLE_RATE || sampleRate > MAX_SAMPLE_RATE) {
     throw errors.invalidParam('reference', `The reference's sample rate must be a whole number from ${MIN_SAMPLE_RATE} to ${MAX_SAMPLE_RATE} Hz`);
   }
-  return capReference(reference);
+  return reference;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { cloneDefaults, MAX_CLONE_REFERENCE_SECONDS, MAX_THOROUGH_SECONDS, parseCloneFields, requireCloneEngine, type CloneParams } from '../../cloning/clone-params.js';
+import { cloneDefaults, FAST_CLONE_REFERENCE_SECONDS, MAX_CLONE_REFERENCE_SECONDS, MAX_THOROUGH_SECONDS, parseCloneFields, requireCloneEngine, type CloneParams } from '../../cloning/clone-params.js';
 import { requireCloneable } from '../../cloning/cloneable.js';
 import type { Cloner, DecodedReference } from '../../cloning/cloner.js';
 import type { EngineInfo } from '../../engines/index.js';
@@ -40,13 +40,14 @@ export function cloneRoutes(app: FastifyInstance, deps: CloneRouteDeps): void {
         summary:
           'Clone a voice from reference audio (multipart: audio_file, voice_name, description, temporary (default true), session_id, ttl_seconds, ' +
           `engine, language (extension: the clone's language), quality fast|thorough, max_seconds 1-${MAX_THOROUGH_SECONDS} for thorough). ` +
-          `fast → 201 {voice, session_id, analysis, similarity}; thorough → 202 {job, session_id}. The clone is fitted to the first ${MAX_CLONE_REFERENCE_SECONDS} s of the reference`,
+          `fast → 201 {voice, session_id, analysis, similarity}; thorough → 202 {job, session_id}. A fast clone is fitted to the first ${FAST_CLONE_REFERENCE_SECONDS} s of the reference, a thorough one to its first ${MAX_CLONE_REFERENCE_SECONDS} s`,
         tags: ['voices'],
         consumes: ['multipart/form-data'],
       },
     },
-    async (request, reply) =>
-      readMultipart(request, reply, { dir: deps.uploads.dir, fileField: 'audio_file', maxFileBytes: deps.maxUploadBytes }, async (form) => {
+    async (request, reply) => {
+      // Answered once readMultipart has removed the upload, so that nothing of it outlives the answer.
+      const { status, body } = await readMultipart(request, reply, { dir: deps.uploads.dir, fileField: 'audio_file', maxFileBytes: deps.maxUploadBytes }, async (form) => {
         if (!form.file) throw errors.missingParam('audio_file');
         const { params, quality } = parseCloneFields(form.fields, await cloneDefaults(deps.library));
         requireCloneEngine(deps.engines, params.engine);
@@ -64,7 +65,7 @@ export function cloneRoutes(app: FastifyInstance, deps: CloneRouteDeps): void {
         requireCloneable(analysis);
         if (quality === 'thorough') {
           const { job, session_id } = await deps.submitThorough!(params, reference);
-          return reply.status(202).send({ job, session_id });
+          return { status: 202, body: { job, session_id } };
         }
         const clone = await deps.cloner.clone({
           reference,
@@ -82,7 +83,9 @@ export function cloneRoutes(app: FastifyInstance, deps: CloneRouteDeps): void {
           gender: clone.gender,
           similarity: clone.similarity,
         });
-        return reply.status(201).send({ voice, session_id: voice.session_id, analysis, similarity: clone.similarity });
-      }),
+        return { status: 201, body: { voice, session_id: voice.session_id, analysis, similarity: clone.similarity } };
+      });
+      return reply.status(status).send(body);
+    },
   );
 }
