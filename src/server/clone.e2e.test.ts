@@ -143,5 +143,7 @@ describe('voice cloning (real server)', () => {
     assert.equal(answer.status, 503, JSON.stringify(answer.body));
     assert.equal(answer.body.error?.code, 'jobs_unavailable');
     assert.ok(Number(answer.headers.get('retry-after')) > 0, 'with a Retry-After');
+    const openapi = (await (await fetch(`${server.url}/docs/json`)).json()) as { paths: Record<string, { post?: { summary?: string } }> };
+    assert.match(openapi.paths['/v1/voices/create']?.post?.summary ?? '', /max_seconds.*first 20 s/s, 'the route and its extensions are in the OpenAPI document');
   });
 });

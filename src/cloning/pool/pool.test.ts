@@ -3,10 +3,9 @@ import { platform } from 'node:os';
 import { after, before, describe, test } from 'node:test';
 import type { Piscina } from 'piscina';
 import { floatToInt16 } from '../../audio/pcm.js';
-import type { EspeakVoiceData } from '../../engines/engine.js';
 import { engineSettings } from '../../engines/index.js';
 import { LiteTtsError } from '../../errors.js';
-import { renderEspeak } from '../../test-support/espeak-render.js';
+import { hiddenReference } from '../../test-support/clone-client.js';
 import { decodeFile, findSpeechCorpus, listUtterances } from '../../test-support/speech-corpus.js';
 import type { CloneProgress, CloneRequest, DecodedReference } from '../cloner.js';
 import { RENDER_RATE } from '../espeak-fit.js';
@@ -18,17 +17,6 @@ import { ClonePool, SpeechActivity } from './index.js';
  * a thread that dies.
  */
 
-const DEFAULT: EspeakVoiceData = { engine: 'espeak', base: 'en-us', variant: null, pitch: 50, range: 50, rate: 175, volume: 100 };
-/** Far from espeak's defaults: high, fast, a short vocal tract, another variant. */
-const HIDDEN: EspeakVoiceData = {
-  ...DEFAULT,
-  variant: 'f2',
-  rate: 240,
-  pitchHz: { base: 180, max: 260 },
-  formants: [1, 2, 3, 4, 5].map((n) => ({ n, freq: 115, height: n === 2 ? 140 : 100, width: 100 })),
-};
-const TEXT =
-  'A reference recording has many words in it, spoken one after the other by the hidden voice, so that the fit has enough to hear. It goes on for a while longer, about ten seconds in all.';
 const logit = (p: number): number => Math.log(p / (1 - p));
 
 const activity = new SpeechActivity();
@@ -47,7 +35,7 @@ const request = (quality: 'fast' | 'thorough', budgetMs: number, extra: Partial<
 
 describe('ClonePool', () => {
   before(async () => {
-    reference = { samples: floatToInt16(await renderEspeak(HIDDEN, TEXT)), sampleRate: RENDER_RATE };
+    reference = { samples: await hiddenReference(), sampleRate: RENDER_RATE };
     pool = new ClonePool({
       engines: engineSettings({ modelDir: '/nonexistent/litetts-models', modelVariant: 'model_quantized.onnx', onnxThreads: 1 }, 1),
       log: { logLevel: 'silent', logDir: null },
