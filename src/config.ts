@@ -53,6 +53,9 @@ const schema = z
     consentThreshold: z.number().min(0).max(1),
     maxJobs: z.number().int().min(1).max(64),
     jobRetentionHours: z.number().int().min(1).max(24 * 365),
+    cloneThreads: z.number().int().min(1).max(64),
+    cloneQueue: z.number().int().min(0).max(1000),
+    cloneFastSeconds: z.number().int().min(1).max(60),
   })
   .strict();
 
@@ -102,6 +105,9 @@ export function defaultConfig(): Config {
     consentThreshold: 0.5,
     maxJobs: 1,
     jobRetentionHours: 24,
+    cloneThreads: 1,
+    cloneQueue: 2,
+    cloneFastSeconds: 3,
   };
 }
 
@@ -165,6 +171,9 @@ export const SETTINGS: Readonly<Record<ConfigKey, { env: string; kind: Kind; hel
   },
   maxJobs: { env: 'LITETTS_MAX_JOBS', kind: 'int', help: 'background jobs (thorough clones) run at the same time; more wait their turn, fairly across sessions' },
   jobRetentionHours: { env: 'LITETTS_JOB_RETENTION_HOURS', kind: 'int', help: 'how long a finished job stays visible in /v1/jobs before it is removed' },
+  cloneThreads: { env: 'LITETTS_CLONE_THREADS', kind: 'int', help: 'threads making fast voice clones (POST /v1/voices/create), one clone each' },
+  cloneQueue: { env: 'LITETTS_CLONE_QUEUE', kind: 'int', help: 'fast clones allowed to wait for a clone thread; more get 503' },
+  cloneFastSeconds: { env: 'LITETTS_CLONE_FAST_SECONDS', kind: 'int', help: 'time a fast clone searches for, seconds' },
 };
 
 export class ConfigError extends Error {

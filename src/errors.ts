@@ -87,7 +87,7 @@ export const errors = {
       undefined,
       { similarity: score, threshold },
     ),
-  cloningUnavailable: () =>
+  noCloner: () =>
     new LiteTtsError('unavailable', 'cloning_unavailable', 'Voice cloning is not available in this server: it was started without a cloner', null, 60),
   openAiIdReserved: (name: string, param = 'name') =>
     new LiteTtsError(
@@ -103,4 +103,11 @@ export const errors = {
   noPreview: (id: string) =>
     new LiteTtsError('not_found', 'no_preview', `Job '${id}' has no preview: there is one only while it runs, once its search has found a first voice`, 'id'),
   jobQueueFull: (max: number) => new LiteTtsError('busy', 'job_queue_full', `${max} jobs are already waiting to run; retry later`, null, 30),
+  // Cloning (cloning/pool): a clone thread that stopped, an engine the cloner cannot clone for yet, no job runner.
+  cloneFailed: (retryAfter: number) =>
+    new LiteTtsError('busy', 'clone_failed', 'The clone could not be made: its thread stopped unexpectedly. Retry shortly', null, retryAfter),
+  cloningUnavailable: (engine: string, hint: string) =>
+    new LiteTtsError('unavailable', 'engine_unavailable', `${engine} cloning is not available here. ${hint}`, 'engine', 60),
+  jobsUnavailable: () =>
+    new LiteTtsError('unavailable', 'jobs_unavailable', 'Thorough clones run as background jobs, which this server does not run; use quality=fast', 'quality', 60),
 } as const;

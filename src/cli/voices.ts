@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import type { Config } from '../config.js';
 import { createEngines, engineSettings } from '../engines/index.js';
 import { openLibrary } from '../voices/open.js';
+import { addCloneCommand } from './clone.js';
 import { downloadVoice, exportVoices, importVoices, type DownloadFormat } from '../voices/transfer.js';
 import type { Voice } from '../voices/voice.js';
 
@@ -165,6 +166,8 @@ export function addVoiceCommands(voices: Command, withConfig: (command: Command)
       process.stdout.write('catalog ok\n');
     }),
   );
+
+  addCloneCommand(voices, withConfig, readConfig);
 
   withConfig(voices.command('cleanup').description('remove expired temporary voices now')).action(
     run(async (library) => {

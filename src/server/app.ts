@@ -4,6 +4,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import multipart from '@fastify/multipart';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Cloner } from '../cloning/cloner.js';
 import type { Config } from '../config.js';
 import type { EngineInfo } from '../engines/index.js';
 import type { Logger } from '../logging.js';
@@ -19,6 +20,7 @@ import { registerSecurityHeaders } from './headers.js';
 import type { Metrics } from './metrics.js';
 import { registerRateLimit } from './rate-limit.js';
 import { analyzeRoutes } from './routes/analyze.js';
+import { cloneRoutes, type SubmitThorough } from './routes/clone.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -48,6 +50,10 @@ export interface AppDeps {
   customVoices: OpenAiCustomVoices;
   /** Background jobs (thorough clones); their routes are served when given. */
   jobs?: JobRunner;
+  /** Makes clones (the server's ClonePool); without it, POST /v1/voices/create is not served. */
+  cloner?: Cloner;
+  /** Starts a thorough clone as a job (the job runner); without it, thorough clones are 503 `jobs_unavailable`. */
+  submitThorough?: SubmitThorough;
 }
 
 const BODY_LIMIT = 1024 * 1024;
@@ -120,6 +126,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   analyzeRoutes(app, deps.uploads, deps.config.maxUploadMb * 1024 * 1024);
   similarityRoutes(app, { uploads: deps.uploads, library: deps.library, speech: deps.speech, maxUploadBytes: deps.config.maxUploadMb * 1024 * 1024 });
   openAiVoiceRoutes(app, { customVoices: deps.customVoices, library: deps.library, uploads: deps.uploads, maxUploadBytes: deps.config.maxUploadMb * 1024 * 1024 });
+  if (deps.cloner) {
+    cloneRoutes(app, {
+      uploads: deps.uploads,
+      library: deps.library,
+      cloner: deps.cloner,
+      engines: deps.engines,
+      maxUploadBytes: deps.config.maxUploadMb * 1024 * 1024,
+      fastBudgetMs: deps.config.cloneFastSeconds * 1000,
+      submitThorough: deps.submitThorough,
+    });
+  }
   modelRoutes(app, deps.engines);
   healthRoutes(app, { engines: deps.engines, library: deps.library, metrics: deps.metrics, ...(deps.jobs && { jobs: deps.jobs }) });
   if (deps.jobs) jobRoutes(app, { runner: deps.jobs, library: deps.library, speech: deps.speech });

@@ -1,4 +1,8 @@
+import { cloneJobHandler, submitThoroughClone } from '../jobs/clone-job.js';
+import { jobObject } from './routes/jobs.js';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { ClonePool, SpeechActivity, observeSpeechActivity } from '../cloning/pool/index.js';
 import { EncoderThreads } from '../audio/encoders/threads.js';
 import type { Cloner } from '../cloning/cloner.js';
 import type { Config } from '../config.js';
@@ -48,20 +52,34 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const renderer: Renderer = new WorkerPoolRenderer(config.workers, { engines: settings, log: { logLevel: config.logLevel, logDir: config.logDir } });
   const metrics = new Metrics(engines);
   const encoders = EncoderThreads.forSynthesisThreads(config.workers);
-  const speech = new SpeechService(renderer, config, metrics, encoders);
+  // Background clones read how many speech requests are being served, to let them go first.
+  const speechActivity = new SpeechActivity();
+  const speech = new SpeechService(renderer, config, observeSpeechActivity(speechActivity, metrics), encoders);
   const uploads = await Uploads.open(config, (error) => logger.error({ err: error }, 'upload thread failed'));
+  const cloner = new ClonePool({
+    engines: settings,
+    log: { logLevel: config.logLevel, logDir: config.logDir },
+    fastThreads: config.cloneThreads,
+    cacheDir: join(config.dataDir, 'cache'),
+    fastQueue: config.cloneQueue,
+    // The job runner's setting, where it is configured: the background thread runs that many jobs at once.
+    backgroundTasks: (config as Partial<Record<'maxJobs', number>>).maxJobs ?? 2,
+    speechActivity,
+    onCloned: (info) => logger.info({ event: 'clone.made', ...info }, 'clone made'),
+    onError: (error) => logger.error({ err: error }, 'clone thread failed'),
+  });
   const drain = new Drain();
-  const cloner = options.cloner ?? null;
   const customVoices = new OpenAiCustomVoices({
     library,
     consents: catalog,
-    cloner,
+    cloner: options.cloner ?? cloner,
     consentRequired: config.voiceConsentRequired,
     consentThreshold: config.consentThreshold,
   });
   // Job handlers (the thorough clone) register on `jobs` before it starts; queued jobs wait for theirs.
   const jobs = new JobRunner({ store: asJobStore(catalog), instanceId: instanceIdOf(config.dataDir), maxJobs: config.maxJobs, retentionHours: config.jobRetentionHours, logger });
-  const app = await buildApp({ config, logger, engines, library, speech, metrics, uploads, apiKeys, corsOrigins, drain, customVoices, jobs });
+  const app = await buildApp({ config, logger, engines, library, speech, metrics, uploads, apiKeys, corsOrigins, drain, customVoices, jobs, cloner: options.cloner ?? cloner, submitThorough: submitThoroughClone(jobs, (row) => jobObject(row, library)) });
+  jobs.register('clone', cloneJobHandler({ cloner: options.cloner ?? cloner, ttl: { defaultSeconds: config.temporaryTtlSeconds } }));
 
   // One sweeper per process; expired voices are invisible before it runs, it only reclaims their space.
   await library.cleanup();
@@ -86,7 +104,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   );
   // Warm engines and encoders after listening, so start-up stays fast; early requests just wait a little.
   const started = performance.now();
-  const warm = Promise.all([warmUp(renderer, engines, library), speech.warmUpEncoders()]).then(
+  const warm = Promise.all([warmUp(renderer, engines, library), speech.warmUpEncoders(), cloner.warmUp()]).then(
     () => logger.info({ ms: Math.round(performance.now() - started), threads: renderer.threads }, 'engines warmed up'),
     (error: unknown) => logger.error({ err: error }, 'engine warm-up failed'),
   );
@@ -122,6 +140,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
         await renderer.close();
         await cloner?.close();
         await uploads.close();
+        await cloner.close();
         await encoders.close();
         await catalog.close();
         logger.info('stopped');

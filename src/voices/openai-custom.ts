@@ -120,7 +120,7 @@ export class OpenAiCustomVoices {
       throw errors.invalidParam('consent', "'consent' is required: create one with POST /v1/audio/voice_consents and send its id", 'missing_parameter');
     }
     const consent = consentId === undefined ? null : await this.getConsent(consentId, 'consent');
-    if (this.deps.cloner === null) throw errors.cloningUnavailable();
+    if (this.deps.cloner === null) throw errors.noCloner();
     const name = await this.freeName(label);
     const { library } = this.deps;
     const defaultVoice = await library.get(library.defaultVoiceName());
@@ -152,7 +152,7 @@ export class OpenAiCustomVoices {
    */
   async createVoice(plan: VoicePlan, sample: DecodedReference, signal: AbortSignal): Promise<Voice> {
     const cloner = this.deps.cloner;
-    if (cloner === null) throw errors.cloningUnavailable();
+    if (cloner === null) throw errors.noCloner();
     const clone = await cloner.clone({
       reference: sample,
       engine: plan.engine,

@@ -200,7 +200,7 @@ export function jobRoutes(app: FastifyInstance, deps: Deps): void {
 }
 
 /** The API's job object; the voice is looked up now (null once it is gone). */
-async function jobObject(row: JobRow, library: VoiceLibrary): Promise<JobObject> {
+export async function jobObject(row: JobRow, library: VoiceLibrary): Promise<JobObject> {
   let voice: Voice | null = null;
   if (row.status === 'succeeded' && row.voiceName !== null) {
     const found = await library.get(row.voiceName);

@@ -18,7 +18,7 @@ export { UploadDir } from './dir.js';
 export { UploadPool, type UploadPoolOptions } from './pool.js';
 
 /** The routes that take uploads, each with its own slots in the pool. */
-export const UPLOAD_ROUTES = ['import', 'analyze', 'similarity', 'custom-voices'] as const;
+export const UPLOAD_ROUTES = ['import', 'analyze', 'similarity', 'custom-voices', 'clone'] as const;
 export type UploadRoute = (typeof UPLOAD_ROUTES)[number];
 
 /**
@@ -72,6 +72,23 @@ export class Uploads {
     });
     if (!result.ok) throw failureError(result.failure, param);
     return result.analysis;
+  }
+
+  /**
+   * Reference audio for a clone, in a slot of the `clone` route: decoded (bounded, as
+   * `analyzeReference`) and analysed on an upload thread, which hands back the analysis and the
+   * first `keepSeconds` of the samples (moved, not copied) for the cloner.
+   */
+  async cloneReference(upload: Upload, param: string, keepSeconds: number, client: AbortSignal): Promise<{ analysis: ReferenceAnalysis; reference: DecodedReference }> {
+    if (upload.size === 0) throw errors.emptyAudio(param);
+    const result = await this.pool.within('clone', param, client, async (signal) => {
+      const { pcmPath, samples, source } = await this.decode(upload, join(upload.dir, 'decoded.pcm'), param, signal);
+      const task: ReferenceTask = { kind: 'reference', pcmPath, samples, source, keepSeconds };
+      return this.pool.run<ReferenceResult>(task, signal);
+    });
+    if (!result.ok) throw failureError(result.failure, param);
+    if (!result.pcm) throw new Error('the upload thread kept no samples of the reference');
+    return { analysis: result.analysis, reference: { samples: result.pcm, sampleRate: result.analysis.sample_rate } };
   }
 
   /**

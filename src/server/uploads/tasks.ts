@@ -27,6 +27,8 @@ export interface ReferenceTask {
   /** How many samples to read from the file (it may hold a few more). */
   samples: number;
   source: ReferenceSource;
+  /** Also hand back the first this many seconds of the samples (a clone's reference). */
+  keepSeconds?: number;
 }
 
 /**
@@ -56,5 +58,5 @@ export type TaskFailure =
   | { kind: 'speaker_model'; message: string };
 
 export type VoiceFileResult = { ok: true; voices: ImportedVoice[] } | { ok: false; failure: TaskFailure };
-export type ReferenceResult = { ok: true; analysis: ReferenceAnalysis } | { ok: false; failure: TaskFailure };
+export type ReferenceResult = { ok: true; analysis: ReferenceAnalysis; pcm?: Int16Array } | { ok: false; failure: TaskFailure };
 export type SpeakerResult = { ok: true; features: SpeakerFeatures } | { ok: false; failure: TaskFailure };

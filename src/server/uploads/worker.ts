@@ -36,7 +36,12 @@ async function readVoiceFile(task: VoiceFileTask): Promise<VoiceFileResult> {
 }
 
 async function analyzeReference(task: ReferenceTask): Promise<ReferenceResult> {
-  return { ok: true, analysis: analyzeReferencePcm(await readPcm(task.pcmPath, task.samples), task.source) };
+  const pcm = await readPcm(task.pcmPath, task.samples);
+  const analysis = analyzeReferencePcm(pcm, task.source);
+  if (task.keepSeconds === undefined) return { ok: true, analysis };
+  // A copy of only the kept part travels (moved, not copied again).
+  const kept = pcm.slice(0, Math.floor(task.keepSeconds * task.source.sampleRate));
+  return move({ [transferableSymbol]: [kept.buffer], [valueSymbol]: { ok: true, analysis, pcm: kept } }) as unknown as ReferenceResult;
 }
 
 /**

@@ -1,0 +1,46 @@
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { int16ToFloat } from '../../audio/pcm.js';
+import { errors } from '../../errors.js';
+import type { EngineSettings } from '../../engines/index.js';
+import { KokoroInstall, kokoroNameMetadata } from '../../engines/kokoro/index.js';
+import type { Renderer } from '../../engines/renderer.js';
+import type { KokoroCloneDeps, KokoroPack } from '../kokoro-clone.js';
+
+/** A pack file read once per content: its bytes' hash and tensor, while its size and mtime stay. */
+const packs = new Map<string, { key: string; pack: KokoroPack }>();
+
+/**
+ * What a Kokoro clone needs in a clone thread: the installed builtin packs (read from the model
+ * directory, re-read when a file changes), the model's identity for the atlas key (size and
+ * mtime: hashing 300 MB per clone would cost more than the clone), a render through this
+ * thread's own engines, and the atlas cache under the data directory.
+ */
+export function kokoroCloneDeps(settings: EngineSettings, renderer: Renderer, cacheDir: string | null, waitForTurn?: () => Promise<void>): KokoroCloneDeps {
+  const install = new KokoroInstall(settings.modelDir, settings.modelVariant);
+  install.refresh();
+  if (!install.modelInstalled()) throw errors.cloningUnavailable('Kokoro', 'Its model is not installed here: run `litetts models pull`, or clone with engine=espeak.');
+  const model = statSync(install.modelPath);
+  const list: KokoroPack[] = [];
+  for (const name of [...install.installedVoices()].sort()) {
+    const path = install.voicePath(name);
+    const stat = statSync(path);
+    const key = `${stat.size}:${stat.mtimeMs}`;
+    let known = packs.get(path);
+    if (known?.key !== key) {
+      const bytes = readFileSync(path);
+      const tensor = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+      const meta = kokoroNameMetadata(name);
+      known = { key, pack: { name, language: meta?.language ?? 'en-us', gender: meta?.gender ?? null, hash: createHash('sha256').update(bytes).digest('hex'), tensor } };
+      packs.set(path, known);
+    }
+    list.push(known.pack);
+  }
+  return {
+    packs: list,
+    modelHash: createHash('sha256').update(`${install.modelPath}\0${model.size}\0${model.mtimeMs}`).digest('hex'),
+    render: async (tensor, text) => int16ToFloat(await renderer.render({ text, voice: { engine: 'kokoro', tensor }, speed: 1 })),
+    cacheDir,
+    ...(waitForTurn && { waitForTurn }),
+  };
+}
