@@ -138,11 +138,43 @@ describe('voice cloning (real server)', () => {
     }
   });
 
-  test('thorough clones need the job runner: 503 jobs_unavailable before anything is decoded', async () => {
-    const answer = await createVoice(server, { voice_name: 'th-1', quality: 'thorough' }, { name: 'notes.txt', bytes: new TextEncoder().encode('not audio') });
-    assert.equal(answer.status, 503, JSON.stringify(answer.body));
-    assert.equal(answer.body.error?.code, 'jobs_unavailable');
-    assert.ok(Number(answer.headers.get('retry-after')) > 0, 'with a Retry-After');
+  test('a thorough clone is a job: 202, progress on its event stream, its voice lands temporary with the job\'s session; cancel and cancel again', { timeout: 120_000 }, async () => {
+    const answer = await createVoice(server, { voice_name: 'th-1', quality: 'thorough', max_seconds: '8' }, { name: 'ref.wav', bytes: wav });
+    assert.equal(answer.status, 202, JSON.stringify(answer.body));
+    const job = answer.body.job as { id: string; status: string; session_id: string };
+    assert.match(job.id, /^job_/);
+    assert.equal(job.session_id, answer.body.session_id, 'the job belongs to the clone\'s session');
+    assert.equal((await json('/v1/voices/th-1')).status, 404, 'no voice until the job succeeds');
+
+    // The event stream: progress events, then one done event.
+    const events = await fetch(`${server.url}/v1/jobs/${job.id}/events`);
+    const text = await events.text();
+    const names = [...text.matchAll(/^event: (\w+)$/gm)].map((m) => m[1]);
+    assert.ok(names.includes('progress'), `progress events arrived (${names.join(', ')})`);
+    assert.equal(names.at(-1), 'done', `the stream ends with done (${names.slice(-3).join(', ')})`);
+    const done = await json(`/v1/jobs/${job.id}`);
+    assert.equal(done.body.status, 'succeeded', JSON.stringify(done.body));
+    const voice = done.body.voice as VoiceBody;
+    assert.equal(voice.name, 'th-1');
+    assert.equal(voice.kind, 'temporary', 'a thorough clone is temporary by default too');
+    assert.equal(voice.session_id, job.session_id);
+    assert.ok(typeof voice.similarity === 'number' && voice.similarity > 0, 'with its held-out similarity');
+    console.log(`thorough job: ${names.filter((n) => n === 'progress').length} progress events, similarity ${voice.similarity?.toFixed(4)}`);
+    const speech = await fetch(`${server.url}/v1/audio/speech`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input: 'Hello there.', voice: 'th-1', response_format: 'wav' }) });
+    assert.equal(speech.status, 200, 'it speaks at once');
+
+    const second = await createVoice(server, { voice_name: 'th-2', quality: 'thorough', max_seconds: '60' }, { name: 'ref.wav', bytes: wav });
+    assert.equal(second.status, 202, JSON.stringify(second.body));
+    const id = (second.body.job as { id: string }).id;
+    const cancelled = await json(`/v1/jobs/${id}`, { method: 'DELETE' });
+    assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
+    assert.equal(cancelled.body.status, 'cancelled');
+    const again = await json(`/v1/jobs/${id}`, { method: 'DELETE' });
+    assert.equal(again.status, 409, 'cancelling twice is a conflict');
+    assert.equal((again.body.error as { code: string }).code, 'job_finished');
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal((await json('/v1/voices/th-2')).status, 404, 'a cancelled job lands no voice');
+    assert.equal((await json('/v1/jobs/job_nope/events')).status, 404, 'events of an unknown job: 404');
     const openapi = (await (await fetch(`${server.url}/docs/json`)).json()) as { paths: Record<string, { post?: { summary?: string } }> };
     assert.match(openapi.paths['/v1/voices/create']?.post?.summary ?? '', /max_seconds.*first 20 s/s, 'the route and its extensions are in the OpenAPI document');
   });

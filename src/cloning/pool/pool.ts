@@ -136,7 +136,9 @@ export class ClonePool implements Cloner {
     request.signal?.addEventListener('abort', onAbort, { once: true });
     // Budgets bound the fits themselves; these only stop a clone that overran them by far.
     const kill = new AbortController();
-    const grace = fast ? FAST_GRACE_MS : BACKGROUND_GRACE_MS;
+    // A Kokoro clone's first call also builds the voice atlas (a render of every pack, counted in
+    // its budget but not bounded by it), so it gets the background lane's grace.
+    const grace = fast && spec.engine !== 'kokoro' ? FAST_GRACE_MS : BACKGROUND_GRACE_MS;
     const overrun = setTimeout(() => cancel('the clone ran far past its budget'), request.budgetMs + grace);
     const end = fast ? setTimeout(() => kill.abort(new Error('the clone did not stop when cancelled')), request.budgetMs + 2 * grace) : undefined;
     let result: CloneTaskResult;
