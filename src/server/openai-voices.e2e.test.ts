@@ -183,18 +183,19 @@ describe('OpenAI custom voices on the real server (litetts serve, no cloner)', (
     await call(server.url, 'DELETE', `/v1/audio/voice_consents/${kept.body.id as string}`);
   });
 
-  test('POST /v1/audio/voices checks its fields first, then says there is no cloner (503); --no-voice-consent drops the consent', async () => {
+  test('POST /v1/audio/voices checks its fields first, then clones; --no-voice-consent drops the consent', async () => {
     const consent = await postForm(server.url, '/v1/audio/voice_consents', { name: 'C', language: 'en', recording: ['c.wav', speechWav] });
     const sample = ['s.wav', speechWav] as Part;
     expectError(await postForm(server.url, '/v1/audio/voices', { name: 'v', audio_sample: sample }), 400, 'missing_parameter', 'consent', 'no consent');
     expectError(await postForm(server.url, '/v1/audio/voices', { name: 'v', consent: 'cons_nope', audio_sample: sample }), 404, 'consent_not_found', 'consent', 'an unknown consent');
     expectError(await postForm(server.url, '/v1/audio/voices', { consent: consent.body.id as string, audio_sample: sample }), 400, 'missing_parameter', 'name', 'no name');
     const unavailable = await postForm(server.url, '/v1/audio/voices', { name: 'v', consent: consent.body.id as string, audio_sample: sample });
-    expectError(unavailable, 503, 'cloning_unavailable', null, 'no cloner');
-    assert.ok(Number(unavailable.headers.get('retry-after')) > 0, 'with Retry-After');
+    // The server clones now (its clone pool): the sample becomes a voice.
+    assert.equal(unavailable.status, 201, `with the server's cloner: ${JSON.stringify(unavailable.body)}`);
     const open = await startTestServer({ args: ['--no-voice-consent', '--workers', '1'] });
     try {
-      expectError(await postForm(open.url, '/v1/audio/voices', { name: 'v', audio_sample: sample }), 503, 'cloning_unavailable', null, '--no-voice-consent: past the consent check');
+      const made = await postForm(open.url, '/v1/audio/voices', { name: 'v', audio_sample: sample });
+      assert.equal(made.status, 201, `--no-voice-consent: no consent needed: ${JSON.stringify(made.body)}`);
       expectError(await postForm(open.url, '/v1/audio/voices', { name: 'v', consent: 'cons_nope', audio_sample: sample }), 404, 'consent_not_found', 'consent', '--no-voice-consent: a consent given is still checked');
     } finally {
       // Nothing of it is needed afterwards; a kill does not wait for its warm-up to end.

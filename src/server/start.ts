@@ -138,7 +138,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
         if (cutShort) logger.warn({ graceSeconds: config.shutdownGraceSeconds }, 'requests still running after the grace period were cut');
         await Promise.all([warm, installing]);
         await renderer.close();
-        await cloner?.close();
+        await options.cloner?.close();
         await uploads.close();
         await cloner.close();
         await encoders.close();
