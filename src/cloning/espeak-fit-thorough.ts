@@ -19,12 +19,11 @@
  * between renders.
  */
 import type { EspeakVoiceData } from '../engines/engine.js';
-import { errors } from '../errors.js';
 import { calibrate, measure, pitchFor, rateFor, RENDER_RATE } from './espeak-fit-calibration.js';
 import { decodeCheckpoint, encodeCheckpoint, referenceDigest, type ThoroughState } from './espeak-fit-checkpoint.js';
 import { COORDINATES, THOROUGH_START, THOROUGH_VARIANTS, thoroughVoiceOf, type Coordinate, type ThoroughSetting } from './espeak-fit-space.js';
-import { corrected, FIT_TEXTS, formantScaleEstimate, ORDER, SEARCH, voiceOf, type FitOptions, type FitReference, type FitResult } from './espeak-fit.js';
-import { MIN_SPEECH_SECONDS, similarity, speakerFeatures, type SpeakerFeatures } from './scorer.js';
+import { corrected, fitInput, formantScaleEstimate, ORDER, SEARCH, voiceOf, type FitOptions, type FitReference, type FitResult } from './espeak-fit.js';
+import { similarity, speakerFeatures, type SpeakerFeatures } from './scorer.js';
 
 export interface ThoroughProgress {
   /** 0..1: time used of the budget (1 when the search converged early is not reported; the result is). */
@@ -56,14 +55,7 @@ const COARSE: readonly { key: keyof ThoroughSetting; value: unknown }[] = ORDER.
 export async function fitEspeakVoiceThorough(reference: FitReference, options: ThoroughFitOptions): Promise<FitResult> {
   const started = performance.now();
   const { language, render, signal } = options;
-  const texts = options.texts ?? FIT_TEXTS;
-  if (texts.search === texts.heldOut) throw errors.invalidParam('texts', 'The held-out text must differ from the search text');
-  signal?.throwIfAborted();
-
-  const ref = measure(reference.samples, reference.sampleRate);
-  if (ref.features.speechSeconds < MIN_SPEECH_SECONDS) {
-    throw errors.invalidParam('reference', `The reference has ${ref.features.speechSeconds.toFixed(2)} s of speech; a fit needs at least ${MIN_SPEECH_SECONDS} s`, 'reference_no_speech');
-  }
+  const { texts, ref } = fitInput(reference, options);
   const digest = referenceDigest(reference.samples, reference.sampleRate);
   const resumed = decodeCheckpoint(options.checkpoint, language, digest);
 

@@ -118,18 +118,23 @@ export function voiceOf(language: string, pitchHz: { base: number; max: number }
   };
 }
 
-/** Fits an espeak voice to the reference (see the module comment). */
-export async function fitEspeakVoice(reference: FitReference, options: FitOptions): Promise<FitResult> {
-  const started = performance.now();
-  const { language, render, signal } = options;
+/** The texts of a fit and the reference's measures, checked: distinct texts, enough speech, not cancelled. Shared by the fast and thorough fits. */
+export function fitInput(reference: FitReference, options: { texts?: { search: string; heldOut: string } | undefined; signal?: AbortSignal | undefined }): { texts: { search: string; heldOut: string }; ref: Measured } {
   const texts = options.texts ?? FIT_TEXTS;
   if (texts.search === texts.heldOut) throw errors.invalidParam('texts', 'The held-out text must differ from the search text');
-  signal?.throwIfAborted();
-
+  options.signal?.throwIfAborted();
   const ref = measure(reference.samples, reference.sampleRate);
   if (ref.features.speechSeconds < MIN_SPEECH_SECONDS) {
     throw errors.invalidParam('reference', `The reference has ${ref.features.speechSeconds.toFixed(2)} s of speech; a fit needs at least ${MIN_SPEECH_SECONDS} s`, 'reference_no_speech');
   }
+  return { texts, ref };
+}
+
+/** Fits an espeak voice to the reference (see the module comment). */
+export async function fitEspeakVoice(reference: FitReference, options: FitOptions): Promise<FitResult> {
+  const started = performance.now();
+  const { language, render, signal } = options;
+  const { texts, ref } = fitInput(reference, options);
   let steps = 0;
   const speak = async (voice: EspeakVoiceData, text: string): Promise<Float32Array> => {
     signal?.throwIfAborted();
