@@ -106,6 +106,8 @@ export const errors = {
   // Cloning (cloning/pool): a clone thread that stopped, an engine the cloner cannot clone for yet, no job runner.
   cloneFailed: (retryAfter: number) =>
     new LiteTtsError('busy', 'clone_failed', 'The clone could not be made: its thread stopped unexpectedly. Retry shortly', null, retryAfter),
+  cloneOverran: (budgetMs: number, retryAfter: number) =>
+    new LiteTtsError('busy', 'clone_overran', `The clone ran far past its ${Math.round(budgetMs / 1000)} s budget (the machine is busy) and was stopped. Retry shortly`, null, retryAfter),
   cloningUnavailable: (engine: string, hint: string) =>
     new LiteTtsError('unavailable', 'engine_unavailable', `${engine} cloning is not available here. ${hint}`, 'engine', 60),
   jobsUnavailable: () =>

@@ -40,7 +40,17 @@ describe('Kokoro cloning through the API (tiny voice model)', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  test('a fast Kokoro clone lands a temporary Kokoro voice that speaks, and caches the atlas', { timeout: 180_000, todo: 'through the server the clone thread fails (503 clone_failed) while the same ClonePool clones in a script; not yet found' }, async () => {
+  test('the server builds the voice atlas in the background after start, into its cache', { timeout: 120_000 }, async () => {
+    const started = performance.now();
+    while (!server.logs.some((l) => l.event === 'clone.atlas') && performance.now() - started < 110_000) await new Promise((r) => setTimeout(r, 100));
+    const report = server.logs.find((l) => l.event === 'clone.atlas');
+    assert.ok(report, 'an atlas report in the log');
+    assert.equal(report.packs, tinyVoicePacks().length);
+    const cache = join(dataDir, 'cache');
+    assert.ok(existsSync(cache) && readdirSync(cache).some((f) => f.includes('atlas')), 'the atlas is cached under the data directory');
+  });
+
+  test('a fast Kokoro clone lands a temporary Kokoro voice that speaks', { timeout: 180_000 }, async () => {
     const answer = await createVoice(server, { voice_name: 'kclone', engine: 'kokoro' }, { name: 'ref.wav', bytes: wav });
     assert.equal(answer.status, 201, JSON.stringify(answer.body));
     const voice = answer.body.voice as { engine: string; kind: string; similarity?: number };
@@ -48,8 +58,6 @@ describe('Kokoro cloning through the API (tiny voice model)', () => {
     assert.equal(voice.kind, 'temporary');
     assert.ok(typeof voice.similarity === 'number', 'with its held-out similarity');
     console.log(`kokoro fast clone over HTTP: ${answer.ms.toFixed(0)} ms, similarity ${voice.similarity?.toFixed(4)}`);
-    const cache = join(dataDir, 'cache');
-    assert.ok(existsSync(cache) && readdirSync(cache).some((f) => f.includes('atlas')), 'the atlas is cached under the data directory');
     const speech = await fetch(`${server.url}/v1/audio/speech`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input: 'Hello there.', voice: 'kclone', response_format: 'wav' }) });
     assert.equal(speech.status, 200);
     assert.ok((await speech.arrayBuffer()).byteLength > 1000);

@@ -108,6 +108,15 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     () => logger.info({ ms: Math.round(performance.now() - started), threads: renderer.threads }, 'engines warmed up'),
     (error: unknown) => logger.error({ err: error }, 'engine warm-up failed'),
   );
+  // Kokoro's voice atlas, built once per model and packs, in the background: the first Kokoro clone finds it ready.
+  const buildAtlas = (): Promise<void> =>
+    cloner.buildAtlas().then(
+      (report) => logger.info({ event: 'clone.atlas', ...report }, 'Kokoro voice atlas ready'),
+      (error: unknown) => {
+        if (closing === null) logger.warn({ err: error }, 'Kokoro voice atlas could not be built; the first Kokoro clone builds it');
+      },
+    );
+  const atlas = warm.then(() => (engines[0].available() ? buildAtlas() : undefined));
 
   // Kokoro missing: fetch it in the background; it serves as soon as it is in place.
   const downloads = new AbortController();
@@ -117,7 +126,12 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
         .then(() =>
           autoInstallKokoro({ install: kokoro.install, baseUrl: config.modelBaseUrl, logger, signal: downloads.signal, terminal: process.stderr }),
         )
-        .then((installed) => (installed ? warmUp(renderer, [kokoro], library) : undefined))
+        .then(async (installed) => {
+          if (!installed) return;
+          await warmUp(renderer, [kokoro], library);
+          await atlas;
+          await buildAtlas();
+        })
         .catch((error: unknown) => logger.error({ err: error }, 'Kokoro warm-up failed'))
     : Promise.resolve();
 

@@ -36,6 +36,8 @@ export type CloneTask =
   | { kind: 'clone'; spec: CloneSpec; port: MessagePort }
   /** Loads the engine and makes a few renders (and the language's calibration), so the first clone is not slow. */
   | { kind: 'warm'; language: string }
+  /** Builds (or refreshes) Kokoro's voice atlas in the cache, so that clones find it ready; answers how many packs it rendered. */
+  | { kind: 'atlas' }
   /** Which thread this is and its OS priority (tests, diagnostics). */
   | { kind: 'status' };
 
@@ -67,4 +69,11 @@ export interface ThreadStatus {
   tid: number | null;
   /** Its nice value as the OS reports it, else null. */
   priority: number | null;
+}
+
+/** What building the atlas did: packs placed, of which rendered now (0: the cache had them all). */
+export interface AtlasReport {
+  packs: number;
+  rendered: number;
+  cacheError?: string;
 }

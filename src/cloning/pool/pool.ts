@@ -7,7 +7,7 @@ import { errors, LiteTtsError } from '../../errors.js';
 import { capReference, referenceSecondsFor } from '../clone-params.js';
 import type { Cloner, CloneRequest, CloneResult } from '../cloner.js';
 import { SpeechActivity } from './activity.js';
-import type { CloneSpec, CloneTask, CloneTaskResult, CloneWorkerData, Lane, ServerMessage, ThreadMessage, ThreadStatus } from './messages.js';
+import type { AtlasReport, CloneSpec, CloneTask, CloneTaskResult, CloneWorkerData, Lane, ServerMessage, ThreadMessage, ThreadStatus } from './messages.js';
 
 export interface ClonePoolOptions {
   engines: EngineSettings;
@@ -139,7 +139,11 @@ export class ClonePool implements Cloner {
     // A Kokoro clone's first call also builds the voice atlas (a render of every pack, counted in
     // its budget but not bounded by it), so it gets the background lane's grace.
     const grace = fast && spec.engine !== 'kokoro' ? FAST_GRACE_MS : BACKGROUND_GRACE_MS;
-    const overrun = setTimeout(() => cancel('the clone ran far past its budget'), request.budgetMs + grace);
+    let overran = false;
+    const overrun = setTimeout(() => {
+      overran = true;
+      cancel('the clone ran far past its budget');
+    }, request.budgetMs + grace);
     const end = fast ? setTimeout(() => kill.abort(new Error('the clone did not stop when cancelled')), request.budgetMs + 2 * grace) : undefined;
     let result: CloneTaskResult;
     try {
@@ -149,7 +153,7 @@ export class ClonePool implements Cloner {
       if (request.signal?.aborted) throw request.signal.reason;
       // The thread died under the clone (out of memory, a crash, ended after overrunning): the clone is lost, the pool is not.
       this.options.onError?.(error);
-      throw errors.cloneFailed(fast ? 1 : 30);
+      throw overran ? errors.cloneOverran(request.budgetMs, fast ? 5 : 30) : errors.cloneFailed(fast ? 1 : 30);
     } finally {
       clearTimeout(overrun);
       clearTimeout(end);
@@ -157,7 +161,10 @@ export class ClonePool implements Cloner {
       port1.close();
     }
     if (result.ok) return result.result;
-    if ('cancelled' in result) throw request.signal?.aborted ? request.signal.reason : errors.cloneFailed(1);
+    if ('cancelled' in result) {
+      if (request.signal?.aborted) throw request.signal.reason;
+      throw overran ? errors.cloneOverran(request.budgetMs, fast ? 5 : 30) : errors.cloneFailed(1);
+    }
     const e = result.error;
     throw new LiteTtsError(e.kind, e.code, e.message, e.param, e.retryAfter, e.details);
   }
@@ -171,6 +178,16 @@ export class ClonePool implements Cloner {
     const task: CloneTask = { kind: 'warm', language };
     const fast = Array.from({ length: this.options.fastThreads }, () => this.fast.run(task));
     await Promise.all([...fast, ...(options.background ? [this.background.run(task)] : [])]);
+  }
+
+  /**
+   * Builds Kokoro's voice atlas into the cache on the background lane (lowest priority, yielding
+   * to speech), so that the first Kokoro clone finds it ready instead of spending its budget on
+   * a render of every pack. Cheap when the cache already holds every installed pack.
+   */
+  async buildAtlas(): Promise<AtlasReport> {
+    const task: CloneTask = { kind: 'atlas' };
+    return (await this.background.run(task)) as AtlasReport;
   }
 
   /** The thread of a lane: its kernel id and OS priority (tests and diagnostics). */

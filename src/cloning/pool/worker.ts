@@ -8,7 +8,8 @@ import { LiteTtsError } from '../../errors.js';
 import { createLogger } from '../../logging.js';
 import type { Render } from '../espeak-fit-calibration.js';
 import { SpeechActivity, yieldToSpeech } from './activity.js';
-import type { CloneTask, CloneTaskResult, CloneWorkerData, ServerMessage, ThreadMessage, ThreadStatus } from './messages.js';
+import type { AtlasReport, CloneTask, CloneTaskResult, CloneWorkerData, ServerMessage, ThreadMessage, ThreadStatus } from './messages.js';
+import { buildAtlas } from '../kokoro-atlas.js';
 import { kokoroCloneDeps } from './kokoro-deps.js';
 import { runClone, warmClone } from './run-clone.js';
 
@@ -29,8 +30,14 @@ const activity = new SpeechActivity(data.speechActivity);
 const tid = threadTid();
 if (data.lane === 'background') lowerPriority();
 
-export default async function cloneTask(task: CloneTask): Promise<CloneTaskResult | ThreadStatus | null> {
+export default async function cloneTask(task: CloneTask): Promise<CloneTaskResult | ThreadStatus | AtlasReport | null> {
   if (task.kind === 'status') return { lane: data.lane, tid, priority: tid === null ? null : safe(() => getPriority(tid)) };
+  if (task.kind === 'atlas') {
+    const waitForTurn = data.lane === 'background' ? async () => { await yieldToSpeech(activity); } : undefined;
+    const deps = kokoroCloneDeps(data.engines, renderer, data.cacheDir);
+    const atlas = await buildAtlas({ ...deps, render: async (tensor, text) => { await waitForTurn?.(); return deps.render(tensor, text); } });
+    return { packs: atlas.entries.length, rendered: atlas.rendered, ...(atlas.cacheError !== undefined && { cacheError: atlas.cacheError }) };
+  }
   if (task.kind === 'warm') {
     await warmClone(async (voice, text) => int16ToFloat(await renderer.render({ text, voice, speed: 1 })), task.language);
     return null;
