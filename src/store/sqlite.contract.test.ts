@@ -6,6 +6,7 @@ import type { VoiceCatalog } from './catalog.js';
 import { consentsContract } from './consents-contract.js';
 import { catalogContract } from './contract.js';
 import { jobsContract } from './jobs-contract.js';
+import { pronunciationsContract } from './pronunciations-contract.js';
 import { SqliteCatalog } from './sqlite.js';
 
 /** The store each instance was opened on, so the contract can open another over it. */
@@ -64,5 +65,21 @@ jobsContract(
     const path = paths.get(store);
     if (path === undefined) throw new Error('reopen: not a catalog this file opened');
     return Promise.resolve(open(path) as SqliteCatalog);
+  },
+);
+
+pronunciationsContract(
+  'SqliteCatalog',
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'litetts-lexicon-contract-'));
+    dirs.push(dir);
+    return Promise.resolve(open(join(dir, 'voices.db')));
+  },
+  {
+    reopen: (store) => {
+      const path = paths.get(store);
+      if (path === undefined) throw new Error('reopen: not a catalog this file opened');
+      return Promise.resolve(open(path));
+    },
   },
 );

@@ -289,7 +289,7 @@ describe('SqliteCatalog', async () => {
     await check('after the sweep');
   });
 
-  test('a catalog of schema 1 opens: its voices are kept, and it gains the columns and tables of schema 2', async () => {
+  test('a catalog of schema 1 opens: its voices are kept, and it gains the columns and tables of schemas 2 and 3', async () => {
     await catalog.close();
     rmSync(path, { force: true });
     const old = new Database(path);
@@ -323,9 +323,9 @@ describe('SqliteCatalog', async () => {
     await catalog.close();
     const check = new Database(path, { readonly: true });
     try {
-      assert.equal(check.pragma('user_version', { simple: true }), 2, 'the file says schema 2 now');
+      assert.equal(check.pragma('user_version', { simple: true }), 3, 'the file says schema 3 now');
       const tables = (check.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((t) => t.name);
-      assert.deepEqual(tables, ['consents', 'job_data', 'jobs', 'voice_data', 'voices'], 'every table of schema 2');
+      assert.deepEqual(tables, ['consents', 'job_data', 'jobs', 'lexicon_state', 'pronunciations', 'voice_data', 'voices'], 'every table of schema 3');
       const columns = (check.prepare('PRAGMA table_info(voices)').all() as { name: string }[]).map((c) => c.name);
       assert.ok(columns.includes('similarity') && columns.includes('external_id'), `the new columns (${columns.join(', ')})`);
     } finally {

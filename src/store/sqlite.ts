@@ -7,6 +7,8 @@ import type { ConsentRow, ConsentStore, NewConsent } from './consents.js';
 import { SqliteConsents } from './sqlite-consents.js';
 import type { JobFilter, JobPatch, JobRow, JobStore, NewJob } from './jobs.js';
 import { SqliteJobs } from './sqlite-jobs.js';
+import type { NewPronunciation, PronunciationFilter, PronunciationRow, PronunciationStore } from './pronunciations.js';
+import { SqlitePronunciations } from './sqlite-pronunciations.js';
 
 /**
  * The catalog in SQLite, the embedded default. Metadata and data live in two
@@ -23,7 +25,7 @@ import { SqliteJobs } from './sqlite-jobs.js';
  * once with SQLITE_BUSY when upgrading to a writer, because SQLite cannot wait
  * there without risking a deadlock or an outdated read.
  */
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS voices (
@@ -94,6 +96,20 @@ const MIGRATIONS: readonly string[] = [
      created_at INTEGER NOT NULL,
      recording  BLOB NOT NULL
    );`,
+  // 2 → 3: the server lexicon (sqlite-pronunciations.ts) and its change counter.
+  `CREATE TABLE pronunciations (
+     word_key   TEXT NOT NULL,
+     language   TEXT NOT NULL,
+     word       TEXT NOT NULL,
+     phonemes   TEXT NOT NULL,
+     updated_at INTEGER NOT NULL,
+     PRIMARY KEY (word_key, language)
+   );
+   CREATE TABLE lexicon_state (
+     id      INTEGER PRIMARY KEY CHECK (id = 1),
+     version INTEGER NOT NULL
+   );
+   INSERT INTO lexicon_state (id, version) VALUES (1, 0);`,
 ];
 
 const COLUMNS = `v.name, v.engine, v.kind, v.language, v.gender, v.description, v.source, v.created_at,
@@ -178,10 +194,11 @@ export interface SqliteCatalogOptions {
  */
 const DELETE_CHECKPOINT_WAIT_MS = 100;
 
-export class SqliteCatalog implements VoiceCatalog, ConsentStore, JobStore {
+export class SqliteCatalog implements VoiceCatalog, ConsentStore, JobStore, PronunciationStore {
   private readonly db: Database.Database;
   private readonly statements;
   private readonly consents: SqliteConsents;
+  private readonly pronunciations: SqlitePronunciations;
   /** Jobs share this connection and its write path (sqlite-jobs.ts). */
   private readonly jobs: SqliteJobs;
   private rows: VoiceRow[] | null = null;
@@ -236,6 +253,12 @@ export class SqliteCatalog implements VoiceCatalog, ConsentStore, JobStore {
       counts: db.prepare<{ now: number }, { kind: string; n: number }>(`SELECT v.kind, count(*) AS n FROM voices v WHERE ${LIVE} GROUP BY v.kind`),
     };
     this.consents = new SqliteConsents(db, {
+      write: (fn) => this.write(fn),
+      removed: () => {
+        this.removed = true;
+      },
+    });
+    this.pronunciations = new SqlitePronunciations(db, {
       write: (fn) => this.write(fn),
       removed: () => {
         this.removed = true;
@@ -569,6 +592,23 @@ export class SqliteCatalog implements VoiceCatalog, ConsentStore, JobStore {
   }
   deleteConsent(id: string): Promise<Omit<ConsentRow, 'recording'>> {
     return settle(() => this.consents.delete(id));
+  }
+
+  // PronunciationStore (pronunciations.ts), kept by sqlite-pronunciations.ts over this connection.
+  listPronunciations(filter: PronunciationFilter): Promise<PronunciationRow[]> {
+    return settle(() => this.pronunciations.list(filter));
+  }
+  putPronunciations(entries: readonly NewPronunciation[], now: number): Promise<{ rows: PronunciationRow[]; created: number }> {
+    return settle(() => this.pronunciations.put(entries, now));
+  }
+  deletePronunciations(word: string, language: string | null): Promise<PronunciationRow[]> {
+    return settle(() => this.pronunciations.delete(word, language));
+  }
+  countPronunciations(): Promise<number> {
+    return settle(() => this.pronunciations.count());
+  }
+  pronunciationsVersion(): Promise<number> {
+    return settle(() => this.pronunciations.version());
   }
 
   // JobStore (jobs.ts), kept by sqlite-jobs.ts over this connection.
