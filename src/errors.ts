@@ -103,6 +103,10 @@ export const errors = {
   noPreview: (id: string) =>
     new LiteTtsError('not_found', 'no_preview', `Job '${id}' has no preview: there is one only while it runs, once its search has found a first voice`, 'id'),
   jobQueueFull: (max: number) => new LiteTtsError('busy', 'job_queue_full', `${max} jobs are already waiting to run; retry later`, null, 30),
+  // The server lexicon (pronunciations/).
+  pronunciationNotFound: (word: string, language: string | null) =>
+    new LiteTtsError('not_found', 'pronunciation_not_found', language === null ? `No pronunciation of '${word}' in the server lexicon` : `No pronunciation of '${word}' in ${language} in the server lexicon`, 'word'),
+  lexiconFull: (max: number) => new LiteTtsError('too_large', 'lexicon_full', `The server lexicon holds at most ${max} entries; delete some first`, 'entries'),
   // Cloning (cloning/pool): a clone thread that stopped, an engine the cloner cannot clone for yet, no job runner.
   cloneFailed: (retryAfter: number) =>
     new LiteTtsError('busy', 'clone_failed', 'The clone could not be made: its thread stopped unexpectedly. Retry shortly', null, retryAfter),

@@ -27,6 +27,8 @@ import { jobRoutes } from './routes/jobs.js';
 import type { JobRunner } from '../jobs/index.js';
 import { modelRoutes } from './routes/models.js';
 import { openAiVoiceRoutes } from './routes/openai-voices.js';
+import { pronunciationRoutes } from './routes/pronunciations.js';
+import type { ServerLexicon } from '../pronunciations/index.js';
 import { similarityRoutes } from './routes/similarity.js';
 import { speechRoutes } from './routes/speech.js';
 import { voiceRoutes } from './routes/voices.js';
@@ -52,6 +54,8 @@ export interface AppDeps {
   jobs?: JobRunner;
   /** Makes clones (the server's ClonePool); without it, POST /v1/voices/create is not served. */
   cloner?: Cloner;
+  /** The server pronunciation lexicon; its routes are served when given. */
+  lexicon?: ServerLexicon;
   /** Starts a thorough clone as a job (the job runner); without it, thorough clones are 503 `jobs_unavailable`. */
   submitThorough?: SubmitThorough;
 }
@@ -137,6 +141,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       submitThorough: deps.submitThorough,
     });
   }
+  if (deps.lexicon) pronunciationRoutes(app, deps.lexicon);
   modelRoutes(app, deps.engines);
   healthRoutes(app, { engines: deps.engines, library: deps.library, metrics: deps.metrics, ...(deps.jobs && { jobs: deps.jobs }) });
   if (deps.jobs) jobRoutes(app, { runner: deps.jobs, library: deps.library, speech: deps.speech });

@@ -21,6 +21,7 @@ import { autoInstallKokoro } from '../engines/kokoro/auto-install.js';
 import { Drain } from './shutdown.js';
 import { Uploads } from './uploads/index.js';
 import { JobRunner, asJobStore, instanceIdOf } from '../jobs/index.js';
+import { openServerLexicon } from '../pronunciations/index.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -78,7 +79,8 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   });
   // Job handlers (the thorough clone) register on `jobs` before it starts; queued jobs wait for theirs.
   const jobs = new JobRunner({ store: asJobStore(catalog), instanceId: instanceIdOf(config.dataDir), maxJobs: config.maxJobs, retentionHours: config.jobRetentionHours, logger });
-  const app = await buildApp({ config, logger, engines, library, speech, metrics, uploads, apiKeys, corsOrigins, drain, customVoices, jobs, cloner: options.cloner ?? cloner, submitThorough: submitThoroughClone(jobs, (row) => jobObject(row, library)) });
+  const lexicon = openServerLexicon(catalog, engines, () => library.defaultVoiceName());
+  const app = await buildApp({ config, logger, engines, library, speech, metrics, uploads, apiKeys, corsOrigins, drain, customVoices, jobs, lexicon, cloner: options.cloner ?? cloner, submitThorough: submitThoroughClone(jobs, (row) => jobObject(row, library)) });
   jobs.register('clone', cloneJobHandler({ cloner: options.cloner ?? cloner, ttl: { defaultSeconds: config.temporaryTtlSeconds } }));
 
   // One sweeper per process; expired voices are invisible before it runs, it only reclaims their space.

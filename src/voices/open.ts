@@ -3,6 +3,7 @@ import { ConfigError, type Config } from '../config.js';
 import type { EngineInfo } from '../engines/index.js';
 import type { Logger } from '../logging.js';
 import type { VoiceCatalog } from '../store/catalog.js';
+import type { PronunciationStore } from '../store/pronunciations.js';
 import type { ConsentStore } from '../store/consents.js';
 import { SqliteCatalog } from '../store/sqlite.js';
 import { VoiceLibrary } from './library.js';
@@ -18,7 +19,7 @@ export function openLibrary(
   config: Config,
   engines: readonly EngineInfo[],
   options: { logger?: Logger; clock?: () => number } = {},
-): { library: VoiceLibrary; catalog: VoiceCatalog & ConsentStore } {
+): { library: VoiceLibrary; catalog: VoiceCatalog & ConsentStore & PronunciationStore } {
   const catalog = new SqliteCatalog(catalogPath(config.dataDir));
   const library = new VoiceLibrary({
     engines,
