@@ -108,7 +108,10 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const started = performance.now();
   const warm = Promise.all([warmUp(renderer, engines, library), speech.warmUpEncoders(), cloner.warmUp()]).then(
     () => logger.info({ ms: Math.round(performance.now() - started), threads: renderer.threads }, 'engines warmed up'),
-    (error: unknown) => logger.error({ err: error }, 'engine warm-up failed'),
+    (error: unknown) => {
+      // Closing ends the threads under a warm-up still running: not a failure.
+      if (closing === null) logger.error({ err: error }, 'engine warm-up failed');
+    },
   );
   // Kokoro's voice atlas, built once per model and packs, in the background: the first Kokoro clone finds it ready.
   const buildAtlas = (): Promise<void> =>
@@ -134,7 +137,9 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
           await atlas;
           await buildAtlas();
         })
-        .catch((error: unknown) => logger.error({ err: error }, 'Kokoro warm-up failed'))
+        .catch((error: unknown) => {
+          if (closing === null) logger.error({ err: error }, 'Kokoro warm-up failed');
+        })
     : Promise.resolve();
 
   let closing: Promise<void> | null = null;
@@ -152,12 +157,14 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
         const { cutShort } = await drain.stop(app, config.shutdownGraceSeconds * 1000);
         await jobsClosed;
         if (cutShort) logger.warn({ graceSeconds: config.shutdownGraceSeconds }, 'requests still running after the grace period were cut');
-        await Promise.all([warm, installing]);
+        // A warm-up (or the atlas, or Kokoro's install) still running is not waited for: closing
+        // the threads ends it, and a server stopped right after it started stops at once.
         await renderer.close();
         await options.cloner?.close();
         await uploads.close();
         await cloner.close();
         await encoders.close();
+        await Promise.allSettled([warm, atlas, installing]);
         await catalog.close();
         logger.info('stopped');
         logger.flush();
