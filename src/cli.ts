@@ -11,6 +11,7 @@ import { LiteTtsError, errors } from './errors.js';
 import { SpeechService } from './speech/speech.js';
 import { openLibrary } from './voices/open.js';
 import { addModelCommands } from './cli/models.js';
+import { addPronunciationCommands } from './cli/pronunciations.js';
 import { addVoiceCommands } from './cli/voices.js';
 
 /** Flags every command shares with the server: they override env and config file. */
@@ -123,6 +124,11 @@ export function buildCli(): Command {
   );
   addVoiceCommands(
     program.command('voices').description('work with the voice library (safe while a server runs on the same data directory)'),
+    (command) => addConfigFlags(command, [...SHARED, ...MODEL]),
+    (options) => configFrom({ logLevel: 'silent', ...options }, [...SHARED, ...MODEL]),
+  );
+  addPronunciationCommands(
+    program.command('pronunciations').description('the server lexicon: word → phonemes per language, read before the built-in ones'),
     (command) => addConfigFlags(command, [...SHARED, ...MODEL]),
     (options) => configFrom({ logLevel: 'silent', ...options }, [...SHARED, ...MODEL]),
   );
