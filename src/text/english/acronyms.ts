@@ -1,0 +1,46 @@
+// Letters read one by one: dotted abbreviations ("U.S.A."), short capitalised acronyms
+// ("FBI"), and codes that mix letters and digits ("A4", "COVID-19", "B2B", "XJ220").
+import type { Context } from './context.js';
+import { cardinal, digitByDigit, stripZeros } from './numbers.js';
+
+// Acronyms said as words, which must not be spelled out.
+const SAID_AS_WORDS = new Set([
+  'NASA', 'NATO', 'UNESCO', 'UNICEF', 'FIFA', 'OPEC', 'NAFTA', 'AIDS', 'COVID', 'SARS', 'LASER', 'RADAR', 'SCUBA', 'GIF',
+  'JPEG', 'PIN', 'SIM', 'RAM', 'ROM', 'LAN', 'WAN', 'LED', 'ASAP', 'FAQ', 'IKEA', 'LEGO', 'ISIS', 'NASDAQ', 'SWAT', 'POTUS',
+  'SCOTUS', 'WASP', 'YOLO', 'AWOL', 'NIMBY', 'OLED', 'CAPTCHA', 'ASCII', 'UNIX', 'LINUX', 'BASIC', 'COBOL', 'FORTRAN',
+  'OK', 'I', 'A', 'AM', 'PM', 'NOAA', 'ZIP', 'DOS', 'WAV', 'SQL', 'EULA', 'GUI', 'WIFI', 'AMEX', 'ANSI', 'INTERPOL', 'EFTA',
+]);
+
+const spell = (letters: string): string => [...letters.toUpperCase()].join(' ');
+
+const DOTTED = /(?<![\p{L}\p{N}_.])((?:\p{L}\.){2,8})(?=(\s+\p{Lu}|\s*$)?)/gu;
+const CAPITALS = /(?<![\p{L}\p{N}_'’.-])(\p{Lu}{2,5})(s?)(?![\p{L}\p{N}_'’-])/gu;
+const CODE = /(?<![\p{L}\p{N}_-])[\p{L}\p{N}]{1,24}(?:-[\p{L}\p{N}]{1,24}){0,4}(?![\p{L}\p{N}_]|-[\p{L}\p{N}])/gu;
+const SHOUTED = /\p{Lu}{2,}[^\p{L}\n]{0,3}$/u;
+const SHOUTED_AFTER = /^[^\p{L}\n]{0,3}\p{Lu}{2,}/u;
+
+function speakCode(code: string, context: Context): string {
+  const parts: string[] = [];
+  for (const [run] of code.matchAll(/\p{L}+|\p{N}+/gu)) {
+    if (/^\p{N}/u.test(run)) parts.push(run.length <= 2 ? cardinal(stripZeros(run), context.variant) : digitByDigit(run));
+    else if (SAID_AS_WORDS.has(run.toUpperCase()) && run.length > 2) parts.push(run);
+    else if (run.length <= 3 || run === run.toUpperCase()) parts.push(spell(run));
+    else parts.push(run);
+  }
+  return parts.join(' ');
+}
+
+export function acronyms(text: string, context: Context): string {
+  return text
+    .replace(DOTTED, (_m, letters: string, end: string | undefined) => `${spell(letters.replace(/\./g, ''))}${end === undefined ? '' : '.'}`)
+    .replace(CODE, (code: string) => (/\p{L}/u.test(code) && /\p{N}/u.test(code) ? speakCode(code, context) : code))
+    .replace(CAPITALS, (match, letters: string, plural: string, offset: number, whole: string) => {
+      if (letters === 'OK') return 'okay';
+      if (SAID_AS_WORDS.has(letters)) return match;
+      // A run of capitals is shouting, not acronyms ("PLEASE HELP US").
+      const before = whole.slice(Math.max(0, offset - 8), offset);
+      const after = whole.slice(offset + match.length, offset + match.length + 8);
+      if (SHOUTED.test(before) || SHOUTED_AFTER.test(after)) return match;
+      return `${spell(letters)}${plural === '' ? '' : "'s"}`;
+    });
+}
