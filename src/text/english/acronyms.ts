@@ -13,7 +13,7 @@ const SAID_AS_WORDS = new Set([
 
 const spell = (letters: string): string => [...letters.toUpperCase()].join(' ');
 
-const DOTTED = /(?<![\p{L}\p{N}_.])((?:\p{L}\.){2,8})(?=(\s+\p{Lu}|\s*$)?)/gu;
+const DOTTED = /(?<![\p{L}\p{N}_.])((?:\p{L}\.){2,8})/gu;
 const CAPITALS = /(?<![\p{L}\p{N}_'’.-])(\p{Lu}{2,5})(s?)(?![\p{L}\p{N}_'’-])/gu;
 const CODE = /(?<![\p{L}\p{N}_-])[\p{L}\p{N}]{1,24}(?:-[\p{L}\p{N}]{1,24}){0,4}(?![\p{L}\p{N}_]|-[\p{L}\p{N}])/gu;
 const SHOUTED = /\p{Lu}{2,}[^\p{L}\n]{0,3}$/u;
@@ -32,7 +32,11 @@ function speakCode(code: string, context: Context): string {
 
 export function acronyms(text: string, context: Context): string {
   return text
-    .replace(DOTTED, (_m, letters: string, end: string | undefined) => `${spell(letters.replace(/\./g, ''))}${end === undefined ? '' : '.'}`)
+    .replace(DOTTED, (m: string, letters: string, offset: number, whole: string) => {
+      // The last full stop stays when it also ends the sentence.
+      const after = whole.slice(offset + m.length, offset + m.length + 3);
+      return `${spell(letters.replace(/\./g, ''))}${/^(?:\s*$|\s+\p{Lu})/u.test(after) ? '.' : ''}`;
+    })
     .replace(CODE, (code: string) => (/\p{L}/u.test(code) && /\p{N}/u.test(code) ? speakCode(code, context) : code))
     .replace(CAPITALS, (match, letters: string, plural: string, offset: number, whole: string) => {
       if (letters === 'OK') return 'okay';

@@ -42,7 +42,7 @@ const valid = (month: number, day: number): boolean => month >= 1 && month <= 12
 
 const ISO = /(?<![\p{L}\p{N}_.\/-])(\d{4})-(\d{2})-(\d{2})(?![\p{L}\p{N}_]|[.\/-]\p{N})/gu;
 const NUMERIC = /(?<![\p{L}\p{N}_.\/-])(\d{1,2})([\/.-])(\d{1,2})\2(\d{4})(?![\p{L}\p{N}_]|[.\/-]\p{N})/gu;
-const DAY_MONTH = new RegExp(String.raw`(?<![\p{L}\p{N}_])(\d{1,2})(?:st|nd|rd|th)?(?: of)? (${MONTH})(?:,? (\d{4}))?(?![\p{L}\p{N}_])`, 'gu');
+const DAY_MONTH = new RegExp(String.raw`(?<![\p{L}\p{N}_])(?:[Tt]he )?(\d{1,2})(?:st|nd|rd|th)?(?: of)? (${MONTH})(?:,? (\d{4}))?(?![\p{L}\p{N}_])`, 'gu');
 const MONTH_DAY = new RegExp(String.raw`(?<![\p{L}\p{N}_])(${MONTH}) (\d{1,2})(?:st|nd|rd|th)?(?:(,)? (\d{4}))?(?![\p{L}\p{N}_]|[.,:]\p{N})`, 'gu');
 const MONTH_YEAR = new RegExp(String.raw`(?<![\p{L}\p{N}_])(${MONTH}) (\d{4})(?![\p{L}\p{N}_])`, 'gu');
 

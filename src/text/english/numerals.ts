@@ -27,9 +27,11 @@ const VULGAR: Record<string, [string, string]> = {
 };
 const MIXED_VULGAR = /(?<![\p{L}\p{N}_.,])(?:(\d{1,6}) ?)?([½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞])/gu;
 // "1/2", "3 1/4"; the year of "7/25/2012" is gone by now (dates run first).
-const FRACTION = /(?<![\p{L}\p{N}_.,/])(?:(\d{1,6}) )?(\d{1,3})\/(\d{1,3})(?![\p{L}\p{N}_]|[.,/]\p{N})/gu;
+const FRACTION = /(?<![\p{L}\p{N}_.,/])(?:(\d{1,6}) )?(\d{1,3})\/(\d{1,4})(?![\p{L}\p{N}_]|[.,/]\p{N})/gu;
 const YEAR = /(?<![\p{L}\p{N}_.,:$€£¥₹#])(1[1-9]\d\d|20\d\d)(?![\p{L}\p{N}_]|[.,:]\p{N}|%)/gu;
 const SIGNED_NUMBER = new RegExp(String.raw`(?:(?<![\p{L}\p{N}_.,)\]])([-−])(?=[\d.]))?${BEFORE}(${NUMBER}|\.\d{1,12})${AFTER}`, 'gu');
+// "1,2,3" is a list, not a number: its commas are not thousands separators.
+const LIST_COMMA = /(?<=\d),(?=\d)(?!\d{3}(?!\d))/g;
 const DIGITS = /\p{Nd}+/gu;
 
 export function ranges(text: string): string {
@@ -58,7 +60,8 @@ function fractionWords(numerator: string, denominator: string, context: Context)
   let name: string;
   if (bottom === 2) name = many ? 'halves' : 'half';
   else if (bottom === 4) name = many ? 'quarters' : 'quarter';
-  else name = ordinalWords(cardinal(String(bottom), v)) + (many ? 's' : '');
+  // "7/100" is "seven hundredths", not "seven one hundredths".
+  else name = ordinalWords(cardinal(String(bottom), v)).replace(/^one /, '') + (many ? 's' : '');
   return `${topWords} ${name}`;
 }
 
@@ -87,6 +90,7 @@ export function years(text: string, context: Context): string {
 
 export function numbers(text: string, context: Context): string {
   return text
+    .replace(LIST_COMMA, ', ')
     .replace(SIGNED_NUMBER, (_m, sign: string | undefined, n: string) => `${sign ? 'minus ' : ''}${numberWords(n, context.variant)}`)
     .replace(DIGITS, (d) => (/^[0-9]+$/.test(d) ? cardinalOrDigits(d, context) : d));
 }

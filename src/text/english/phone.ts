@@ -8,7 +8,8 @@ import { digitByDigit } from './numbers.js';
 const PHONE = new RegExp(
   [
     String.raw`(?<![\p{L}\p{N}_+.,/:-])`,
-    String.raw`(?:(\+\d{1,3})[ .-]?)?`,
+    // "+44 …", or the North American trunk prefix "1-800-…".
+    String.raw`(?:(\+\d{1,3}|1(?=[ .-]\d{3}[ .-]\d{3}[ .-]\d{4}))[ .-]?)?`,
     String.raw`(`,
     String.raw`(?:\(\d{2,5}\)[ .-]?|\d{2,5}[ .-])\d{2,4}(?:[ .-]\d{2,4}){1,2}`,
     String.raw`|\(\d{3}\)[ .-]?\d{3}[ .-]\d{4}`,
@@ -29,7 +30,8 @@ export function phones(text: string, context: Context): string {
     const digits = groups.join('').length;
     if (country === undefined && digits < 7) return match;
     const spoken = groups.map((g) => digitByDigit(g, zero));
-    if (country !== undefined) spoken.unshift(`plus ${digitByDigit(country.slice(1), zero)}`);
+    if (country?.startsWith('+')) spoken.unshift(`plus ${digitByDigit(country.slice(1), zero)}`);
+    else if (country !== undefined) spoken.unshift(digitByDigit(country, zero));
     return spoken.join(', ');
   });
 }
