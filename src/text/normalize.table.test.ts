@@ -68,6 +68,9 @@ const US: readonly [string, string][] = [
   ['-3.5', 'minus three point five'],
   ['It fell to -12 overnight.', 'It fell to minus twelve overnight.'],
   ['10.0', 'ten point zero'],
+  ['2.0.1', 'two point zero point one'],
+  ['v1.2.3', 'version one point two point three'],
+  ['192.168.0.1', 'one hundred ninety-two dot one hundred sixty-eight dot zero dot one'],
   // ranges
   ['10-20', 'ten to twenty'],
   ['10–20', 'ten to twenty'],

@@ -8,7 +8,7 @@ import { acronyms } from './acronyms.js';
 import type { Context } from './context.js';
 import { dates, times } from './dates.js';
 import { money } from './money.js';
-import { decades, fractions, numbers, ordinals, ranges, years } from './numerals.js';
+import { decades, fractions, numbers, ordinals, ranges, versions, years } from './numerals.js';
 import type { Variant } from './numbers.js';
 import { phones } from './phone.js';
 import { romanNumerals } from './roman.js';
@@ -29,6 +29,7 @@ const RULES: readonly { rule: Rule; option?: keyof NormalizationOptions }[] = [
   { rule: urls, option: 'url_normalization' },
   { rule: dates },
   { rule: phones, option: 'phone_normalization' },
+  { rule: versions },
   { rule: ranges },
   { rule: times },
   { rule: money },

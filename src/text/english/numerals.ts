@@ -30,6 +30,8 @@ const MIXED_VULGAR = /(?<![\p{L}\p{N}_.,])(?:(\d{1,6}) ?)?([½⅓⅔¼¾⅕⅖�
 const FRACTION = /(?<![\p{L}\p{N}_.,/])(?:(\d{1,6}) )?(\d{1,3})\/(\d{1,4})(?![\p{L}\p{N}_]|[.,/]\p{N})/gu;
 const YEAR = /(?<![\p{L}\p{N}_.,:$€£¥₹#])(1[1-9]\d\d|20\d\d)(?![\p{L}\p{N}_]|[.,:]\p{N}|%)/gu;
 const SIGNED_NUMBER = new RegExp(String.raw`(?:(?<![\p{L}\p{N}_.,)\]])([-−])(?=[\d.]))?${BEFORE}(${NUMBER}|\.\d{1,12})${AFTER}`, 'gu');
+// Versions and addresses: "2.0.1" → "two point zero point one", "192.168.0.1" → "… dot …".
+const DOTTED_NUMBERS = /(?<![\p{L}\p{N}_.])([vV])?(\d{1,6}(?:\.\d{1,6}){2,5})(?![\p{L}\p{N}_]|\.\p{N})/gu;
 // "1,2,3" is a list, not a number: its commas are not thousands separators.
 const LIST_COMMA = /(?<=\d),(?=\d)(?!\d{3}(?!\d))/g;
 const DIGITS = /\p{Nd}+/gu;
@@ -77,11 +79,19 @@ export function fractions(text: string, context: Context): string {
       const [n, d] = VULGAR[glyph]!;
       return mixed(whole, n, d, context);
     })
-    .replace(FRACTION, (match, whole: string | undefined, n: string, d: string) => {
+    .replace(FRACTION, (_match, whole: string | undefined, n: string, d: string) => {
       if (whole === undefined && n === '24' && d === '7') return 'twenty-four seven';
       if (whole === undefined && n === d && n === '50') return 'fifty-fifty';
       return mixed(whole, n, d, context);
     });
+}
+
+export function versions(text: string, context: Context): string {
+  return text.replace(DOTTED_NUMBERS, (_m, v: string | undefined, dotted: string) => {
+    const parts = dotted.split('.');
+    const words = parts.map((part) => cardinalOrDigits(part, context)).join(parts.length === 4 ? ' dot ' : ' point ');
+    return v === undefined ? words : `version ${words}`;
+  });
 }
 
 export function years(text: string, context: Context): string {

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startTestServer, type TestServer } from '../test-support/server.js';
+
+describe('normalization_options on /v1/audio/speech (real server)', () => {
+  let server: TestServer;
+
+  before(async () => {
+    server = await startTestServer({ args: ['--workers', '1'] });
+  });
+  after(async () => server.stop());
+
+  const speak = (body: Record<string, unknown>): Promise<Response> =>
+    fetch(`${server.url}/v1/audio/speech`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'tts-1', voice: 'espeak-en-gb-male', response_format: 'pcm', ...body }),
+    });
+
+  test('accepts Kokoro-FastAPI option names and speaks', async () => {
+    const response = await speak({
+      input: 'Dr. Smith paid $3.50 at https://example.com on 2012-07-25.',
+      normalization_options: { normalize: true, url_normalization: false, unit_normalization: true, replace_remaining_symbols: false },
+    });
+    assert.equal(response.status, 200);
+    assert.ok((await response.arrayBuffer()).byteLength > 24000);
+  });
+
+  test('normalised text is spoken longer than the written digits would be', async () => {
+    // "1234567" read as a number takes far longer than with normalisation off, where espeak
+    // is given the digits themselves; the same voice and input otherwise.
+    const on = await (await speak({ input: 'It cost $1,234,567.89 today.' })).arrayBuffer();
+    const off = await (await speak({ input: 'It cost $1,234,567.89 today.', normalization_options: { normalize: false } })).arrayBuffer();
+    assert.ok(on.byteLength > 0 && off.byteLength > 0);
+    assert.notEqual(on.byteLength, off.byteLength);
+  });
+
+  for (const [label, options] of [
+    ['an unknown option name', { normalise: true }],
+    ['a wrong type', { normalize: 'yes' }],
+    ['a number for a switch', { url_normalization: 1 }],
+    ['not an object', 'on'],
+  ] as const) {
+    test(`refuses ${label} with a 400 in the error shape`, async () => {
+      const response = await speak({ input: 'Hello.', normalization_options: options });
+      assert.equal(response.status, 400);
+      const body = (await response.json()) as { error: { message: string; type: string } };
+      assert.equal(body.error.type, 'invalid_request_error');
+      assert.ok(body.error.message.length > 0);
+    });
+  }
+});
