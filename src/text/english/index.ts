@@ -8,7 +8,7 @@ import { acronyms } from './acronyms.js';
 import type { Context } from './context.js';
 import { dates, times } from './dates.js';
 import { money } from './money.js';
-import { decades, fractions, numbers, ordinals, ranges, versions, years } from './numerals.js';
+import { decades, fractions, multipliers, numbers, ordinals, ranges, versions, years } from './numerals.js';
 import type { Variant } from './numbers.js';
 import { phones } from './phone.js';
 import { romanNumerals } from './roman.js';
@@ -37,6 +37,7 @@ const RULES: readonly { rule: Rule; option?: keyof NormalizationOptions }[] = [
   { rule: degrees },
   { rule: units, option: 'unit_normalization' },
   { rule: fractions },
+  { rule: multipliers },
   { rule: ordinals },
   { rule: decades },
   { rule: years },

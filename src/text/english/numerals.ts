@@ -34,6 +34,9 @@ const SIGNED_NUMBER = new RegExp(String.raw`(?:(?<![\p{L}\p{N}_.,)\]])([-−])(?
 const DOTTED_NUMBERS = /(?<![\p{L}\p{N}_.])([vV])?(\d{1,6}(?:\.\d{1,6}){2,5})(?![\p{L}\p{N}_]|\.\p{N})/gu;
 // "1,2,3" is a list, not a number: its commas are not thousands separators.
 const LIST_COMMA = /(?<=\d),(?=\d)(?!\d{3}(?!\d))/g;
+const MULTIPLIER = new RegExp(String.raw`${BEFORE}(${NUMBER}) ?[x×](?![\p{L}\p{N}_])`, 'gu');
+// A colon between numbers that is not a time ("16:9", "10:1 odds") is a ratio.
+const RATIO = /(?<=\d):(?=\d)/g;
 const DIGITS = /\p{Nd}+/gu;
 
 export function ranges(text: string): string {
@@ -81,6 +84,7 @@ export function fractions(text: string, context: Context): string {
     })
     .replace(FRACTION, (_match, whole: string | undefined, n: string, d: string) => {
       if (whole === undefined && n === '24' && d === '7') return 'twenty-four seven';
+      if (whole === undefined && n === '9' && d === '11') return 'nine eleven';
       if (whole === undefined && n === d && n === '50') return 'fifty-fifty';
       return mixed(whole, n, d, context);
     });
@@ -94,6 +98,11 @@ export function versions(text: string, context: Context): string {
   });
 }
 
+/** "10x faster" → "ten times faster", "1.5×" → "one point five times". */
+export function multipliers(text: string, context: Context): string {
+  return text.replace(MULTIPLIER, (_m, n: string) => `${numberWords(n, context.variant)} times`);
+}
+
 export function years(text: string, context: Context): string {
   return text.replace(YEAR, (_m, y: string) => yearWords(y, context.variant));
 }
@@ -101,6 +110,7 @@ export function years(text: string, context: Context): string {
 export function numbers(text: string, context: Context): string {
   return text
     .replace(LIST_COMMA, ', ')
+    .replace(RATIO, ' to ')
     .replace(SIGNED_NUMBER, (_m, sign: string | undefined, n: string) => `${sign ? 'minus ' : ''}${numberWords(n, context.variant)}`)
     .replace(DIGITS, (d) => (/^[0-9]+$/.test(d) ? cardinalOrDigits(d, context) : d));
 }
