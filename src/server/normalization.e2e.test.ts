@@ -6,7 +6,7 @@ describe('normalization_options on /v1/audio/speech (real server)', () => {
   let server: TestServer;
 
   before(async () => {
-    server = await startTestServer({ args: ['--workers', '1'] });
+    server = await startTestServer({ args: ['--workers', '1', '--max-input-chars', '100000'] });
   });
   after(async () => server.stop());
 
@@ -33,6 +33,27 @@ describe('normalization_options on /v1/audio/speech (real server)', () => {
     const off = await (await speak({ input: 'It cost $1,234,567.89 today.', normalization_options: { normalize: false } })).arrayBuffer();
     assert.ok(on.byteLength > 0 && off.byteLength > 0);
     assert.notEqual(on.byteLength, off.byteLength);
+  });
+
+  test('a 100,000-character input full of numbers streams its first audio quickly', async () => {
+    const unit = 'On 2012-07-25 at 3:30 PM, Dr. Smith paid $3.50 for 2 kg of apples, 12% more than in 1999. ';
+    const input = unit.repeat(Math.ceil(100_000 / unit.length)).slice(0, 100_000);
+    const controller = new AbortController();
+    const started = performance.now();
+    const response = await fetch(`${server.url}/v1/audio/speech`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'tts-1', voice: 'espeak-en-gb-male', response_format: 'pcm', input }),
+      signal: controller.signal,
+    });
+    assert.equal(response.status, 200);
+    const reader = response.body!.getReader();
+    const first = await reader.read();
+    const seconds = (performance.now() - started) / 1000;
+    controller.abort();
+    await reader.cancel().catch(() => undefined);
+    assert.ok(first.value && first.value.byteLength > 0);
+    assert.ok(seconds < 5, `first audio after ${seconds.toFixed(2)} s`);
   });
 
   for (const [label, options] of [

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { normalizeText } from './normalize.js';
+import { splitSentences } from './sentences.js';
 
 const ADVERSARIES: Record<string, string> = {
   digits: '1',
@@ -53,5 +54,19 @@ describe('normalizeText on hostile input', () => {
     const text = build('& + = # ~ < > ', 100_000);
     const out = normalizeText(text, 'en-us');
     assert.ok(out.length < text.length * 8);
+  });
+
+  it('normalises and splits 100,000 characters of English prose quickly', () => {
+    const prose =
+      'On 2012-07-25 at 3:30 PM, Dr. Smith paid $3.50 for 2 kg of apples (about 4.4 lbs), i.e. 12% more than in 1999. ' +
+      'See https://example.com/prices or call (555) 123-4567. The U.S. team came 2nd; Henry VIII had 6 wives. ';
+    const text = build(prose, 100_000);
+    const start = performance.now();
+    const pieces = splitSentences(normalizeText(text, 'en-us'));
+    const ms = performance.now() - start;
+    assert.ok(pieces.length > 500, `${pieces.length} pieces`);
+    assert.ok(pieces.every((p) => p.length <= 400));
+    assert.ok(!pieces.some((p) => /\d/.test(p)), 'every digit is read as words');
+    assert.ok(ms < 3000, `took ${ms.toFixed(0)} ms`);
   });
 });
