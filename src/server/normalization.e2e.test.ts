@@ -70,4 +70,12 @@ describe('normalization_options on /v1/audio/speech (real server)', () => {
       assert.ok(body.error.message.length > 0);
     });
   }
+
+  test('names the unknown option', async () => {
+    const response = await speak({ input: 'Hello.', normalization_options: { normalize: true, normalise: true } });
+    const body = (await response.json()) as { error: { message: string; param: string; code: string } };
+    assert.equal(body.error.code, 'unknown_parameter');
+    assert.equal(body.error.param, 'normalization_options.normalise');
+    assert.match(body.error.message, /normalise/);
+  });
 });
