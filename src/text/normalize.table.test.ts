@@ -102,6 +102,11 @@ const US: readonly [string, string][] = [
   ["'90s", 'nineties'],
   ['’60s', 'sixties'],
   ['the 70s', 'the seventies'],
+  ["the 1990's", 'the nineteen nineties'],
+  ['100s of people', 'hundreds of people'],
+  ['1000s', 'thousands'],
+  ['sixes and 7s', 'sixes and sevens'],
+  ['The 4th of July', 'The fourth of July'],
   ['1000', 'one thousand'],
   ['3000', 'three thousand'],
   // money
@@ -329,6 +334,11 @@ const US: readonly [string, string][] = [
   ['pp. 5-10', 'pages five to ten'],
   ['No. I will not.', 'No. I will not.'],
   ['#1', 'number one'],
+  ['Mr Smith', 'Mister Smith'],
+  ['Dr Jones', 'Doctor Jones'],
+  ["St Paul's", "Saint Paul's"],
+  ['a Ph.D. student', 'a P H D student'],
+  ['No. 10 Downing St.', 'number ten Downing Street.'],
   ['5th Ave.', 'fifth Avenue.'],
   // roman numerals
   ['Henry VIII', 'Henry the eighth'],
@@ -341,6 +351,8 @@ const US: readonly [string, string][] = [
   ['Part III', 'Part three'],
   ['Super Bowl LVII', 'Super Bowl fifty-seven'],
   ['Malcolm X', 'Malcolm X'],
+  ['Class C', 'Class C'],
+  ['Part I', 'Part one'],
   ['I am here', 'I am here'],
   ['The VIX fell', 'The V I X fell'],
   // acronyms and codes

@@ -58,13 +58,17 @@ const ANYWHERE: Record<string, string> = {
 const LATIN: Record<string, string> = { 'e.g.': 'for example', 'i.e.': 'that is', 'cf.': 'compare', 'a.k.a.': 'also known as', 'viz.': 'namely' };
 
 const TITLE = new RegExp(String.raw`(?<![\p{L}\p{N}_.])(${Object.keys(TITLES).join('|')})\.(?= ?\p{Lu})`, 'gu');
+// British style writes the commonest titles without a full stop: "Mr Smith", "Dr Who".
+const BARE_TITLE = /(?<![\p{L}\p{N}_.])(Mr|Mrs|Ms|Dr|Prof)(?= \p{Lu})/gu;
+const DEGREES = /(?<![\p{L}\p{N}_.])(Ph\.D|PhD|B\.Sc|M\.Sc|MSc|BSc)\.?(?![\p{L}\p{N}])/gu;
+const DEGREE_LETTERS: Record<string, string> = { 'Ph.D': 'P H D', PhD: 'P H D', 'B.Sc': 'B S C', BSc: 'B S C', 'M.Sc': 'M S C', MSc: 'M S C' };
 const NUMBERED = new RegExp(String.raw`(?<![\p{L}\p{N}_.])(${Object.keys(BEFORE_NUMBER).join('|')})\. ?(?=\p{N})`, 'gu');
 const GENERAL = new RegExp(String.raw`(?<![\p{L}\p{N}_.])(${Object.keys(ANYWHERE).join('|')})\.(?!\p{L})`, 'gu');
 const LATIN_PATTERN = /(?<![\p{L}\p{N}_.])(e\.g\.|i\.e\.|cf\.|a\.k\.a\.|viz\.)(?!\p{L})/giu;
 // "#1" is "number one" (any other "#" is read with the symbols).
 const NUMBER_SIGN = /(?<![\p{L}\p{N}_&])#(?=\p{N})/gu;
 // "St." is "Saint" before a name and "Street" after one.
-const SAINT = /(?<![\p{L}\p{N}_.])St\.(?= ?\p{Lu})/gu;
+const SAINT = /(?<![\p{L}\p{N}_.])St\.?(?= \p{Lu})/gu;
 const STREET = /(?<=\p{L} )St\.(?!\p{L})/gu;
 
 /** "." when the abbreviation's full stop also ends the sentence. */
@@ -80,6 +84,8 @@ export function abbreviations(text: string, _context: Context): string {
     .replace(SAINT, 'Saint')
     .replace(STREET, (m: string, offset: number, whole: string) => `Street${keepStop(tail(whole, offset + m.length))}`)
     .replace(TITLE, (_m, a: string) => TITLES[a]!)
+    .replace(BARE_TITLE, (_m, a: string) => TITLES[a]!)
+    .replace(DEGREES, (m: string, a: string, offset: number, whole: string) => `${DEGREE_LETTERS[a]!}${m.endsWith('.') ? keepStop(tail(whole, offset + m.length)) : ''}`)
     .replace(NUMBERED, (_m, a: string) => `${BEFORE_NUMBER[a]!} `)
     .replace(GENERAL, (m: string, a: string, offset: number, whole: string) => `${ANYWHERE[a]!}${keepStop(tail(whole, offset + m.length))}`);
 }

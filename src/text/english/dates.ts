@@ -42,7 +42,7 @@ const valid = (month: number, day: number): boolean => month >= 1 && month <= 12
 
 const ISO = /(?<![\p{L}\p{N}_.\/-])(\d{4})-(\d{2})-(\d{2})(?![\p{L}\p{N}_]|[.\/-]\p{N})/gu;
 const NUMERIC = /(?<![\p{L}\p{N}_.\/-])(\d{1,2})([\/.-])(\d{1,2})\2(\d{4})(?![\p{L}\p{N}_]|[.\/-]\p{N})/gu;
-const DAY_MONTH = new RegExp(String.raw`(?<![\p{L}\p{N}_])(?:[Tt]he )?(\d{1,2})(?:st|nd|rd|th)?(?: of)? (${MONTH})(?:,? (\d{4}))?(?![\p{L}\p{N}_])`, 'gu');
+const DAY_MONTH = new RegExp(String.raw`(?<![\p{L}\p{N}_])(?:([Tt])he )?(\d{1,2})(?:st|nd|rd|th)?(?: of)? (${MONTH})(?:,? (\d{4}))?(?![\p{L}\p{N}_])`, 'gu');
 const MONTH_DAY = new RegExp(String.raw`(?<![\p{L}\p{N}_])(${MONTH}) (\d{1,2})(?:st|nd|rd|th)?(?:(,)? (\d{4}))?(?![\p{L}\p{N}_]|[.,:]\p{N})`, 'gu');
 const MONTH_YEAR = new RegExp(String.raw`(?<![\p{L}\p{N}_])(${MONTH}) (\d{4})(?![\p{L}\p{N}_])`, 'gu');
 
@@ -57,10 +57,11 @@ export function dates(text: string, context: Context): string {
       if (!valid(month, day)) return match;
       return fullDate(y, month, day, context, british);
     })
-    .replace(DAY_MONTH, (match, d: string, name: string, y: string | undefined) => {
+    .replace(DAY_MONTH, (match, t: string | undefined, d: string, name: string, y: string | undefined) => {
       const day = Number(d);
       if (!valid(1, day)) return match;
-      const head = dayMonth(day, monthNumber(name), context, true);
+      // "The 4th of July" keeps its capital.
+      const head = dayMonth(day, monthNumber(name), context, true).replace(/^t/, t ?? 't');
       return y === undefined ? head : `${head} ${yearWords(y, context.variant)}`;
     })
     .replace(MONTH_DAY, (match, name: string, d: string, comma: string | undefined, y: string | undefined) => {

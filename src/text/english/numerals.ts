@@ -6,8 +6,8 @@ import { cardinal, digitByDigit, numberWords, ordinal, ordinalWords, pluralWords
 // "10-20", "1990–1995", "5 — 10": the dash between two numbers is read "to".
 const RANGE = /(?<=\p{N}) ?[-–—] ?(?=\p{N})/gu;
 const ORDINAL = /(?<![\p{L}\p{N}_.,])(\d{1,3}(?:,\d{3}){1,4}|\d{1,15})(st|nd|rd|th|ST|ND|RD|TH)(?![\p{L}\p{N}_])/gu;
-// "1990s", "1800s", "’90s", "90s".
-const DECADE = /(?:(?<![\p{L}\p{N}_.,])(\d{3}0)|(?<![\p{L}\p{N}_.,'’])['’]?(\d0))[’']?s(?![\p{L}\p{N}_])/gu;
+// "1990s", "1800s", "’90s", "90s", "100s", "7s": a number made plural.
+const PLURAL = /(?<![\p{L}\p{N}_.,'’])['’]?(\d{1,4})[’']?s(?![\p{L}\p{N}_])/gu;
 const VULGAR: Record<string, [string, string]> = {
   '½': ['1', '2'],
   '⅓': ['1', '3'],
@@ -48,10 +48,12 @@ export function ordinals(text: string, context: Context): string {
 }
 
 export function decades(text: string, context: Context): string {
-  return text.replace(DECADE, (_m, long: string | undefined, short: string | undefined) => {
-    if (short !== undefined) return pluralWords(cardinal(short === '00' ? '0' : short, context.variant));
-    // "1900s" → "nineteen hundreds", "2000s" → "two thousands", "1990s" → "nineteen nineties".
-    return pluralWords(yearWords(long!, context.variant));
+  return text.replace(PLURAL, (match, n: string) => {
+    // "1900s" → "nineteen hundreds", "1990s" → "nineteen nineties", "2000s" → "two thousands".
+    if (n.length === 4 && Number(n) >= 1100 && Number(n) < 2100) return pluralWords(yearWords(n, context.variant));
+    if (n.length > 1 && n.startsWith('0')) return match;
+    // "100s" → "hundreds", "1000s" → "thousands", "90s" → "nineties".
+    return pluralWords(cardinal(n, context.variant).replace(/^one (?=hundred|thousand)/, ''));
   });
 }
 

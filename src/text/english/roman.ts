@@ -26,6 +26,8 @@ const NOT_NAMES = new Set(['The', 'A', 'An', 'And', 'Or', 'But', 'Of', 'In', 'On
 export function romanNumerals(text: string, context: Context): string {
   return text
     .replace(COUNTED, (match, word: string, numeral: string) => {
+      // "Class C", "Type D", "Grade M" are letters.
+      if (/^[CDML]$/.test(numeral)) return match;
       const value = romanValue(numeral);
       return value === null ? match : `${word} ${cardinal(String(value), context.variant)}`;
     })
