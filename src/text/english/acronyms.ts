@@ -24,7 +24,8 @@ const spell = (letters: string): string => [...letters.toUpperCase()].join(' ');
 
 const DOTTED = /(?<![\p{L}\p{N}_.])((?:\p{L}\.){2,8})/gu;
 const CAPITALS = /(?<![\p{L}\p{N}_'’.-])(\p{Lu}{2,5})(s?)(?![\p{L}\p{N}_'’-])/gu;
-const CODE = /(?<![\p{L}\p{N}_-])[\p{L}\p{N}]{1,24}(?:-[\p{L}\p{N}]{1,24}){0,4}(?![\p{L}\p{N}_]|-[\p{L}\p{N}])/gu;
+// The look-ahead (bounded) skips words without a digit before any callback runs.
+const CODE = /(?<![\p{L}\p{N}_-])(?=[\p{L}\p{N}-]{0,124}\p{N})[\p{L}\p{N}]{1,24}(?:-[\p{L}\p{N}]{1,24}){0,4}(?![\p{L}\p{N}_]|-[\p{L}\p{N}])/gu;
 const SHOUTED = /\p{Lu}{2,} $/u;
 const SHOUTED_AFTER = /^ \p{Lu}{2,}/u;
 

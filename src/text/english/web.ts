@@ -45,5 +45,6 @@ export function urls(text: string, context: Context): string {
 }
 
 export function emails(text: string, context: Context): string {
+  if (!text.includes('@')) return text;
   return text.replace(EMAIL, (email) => speakAddress(email, context));
 }
