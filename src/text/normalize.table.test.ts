@@ -411,6 +411,8 @@ const US: readonly [string, string][] = [
   ['and/or', 'and or'],
   ['yes/no', 'yes or no'],
   ['w/ milk', 'with milk'],
+  ['either/or', 'either or'],
+  ['/usr/bin/env', 'slash usr slash bin slash env'],
   ['Acme™', 'Acme'],
   ['word(s)', 'words'],
   ['file(s) and item(s)', 'files and items'],

@@ -14,7 +14,7 @@ import { phones } from './phone.js';
 import { romanNumerals } from './roman.js';
 import { symbols } from './symbols.js';
 import { degrees, percentages, units } from './units.js';
-import { emails, urls } from './web.js';
+import { emails, outsideAddresses, urls } from './web.js';
 
 export type { Variant } from './numbers.js';
 
@@ -22,11 +22,16 @@ type Rule = (text: string, context: Context) => string;
 
 const OPTIONAL_PLURAL = /(?<=\p{L})\(s\)/gu;
 
-/** The rules in the order they run; those with an option run only when it is on. */
-const RULES: readonly { rule: Rule; option?: keyof NormalizationOptions }[] = [
+type Rules = readonly { rule: Rule; option?: keyof NormalizationOptions }[];
+
+/** The rules in the order they run; those with an option run only when it is on. Addresses first… */
+const ADDRESS_RULES: Rules = [
   { rule: (text) => text.replace(OPTIONAL_PLURAL, 's'), option: 'optional_pluralization_normalization' },
   { rule: emails, option: 'email_normalization' },
   { rule: urls, option: 'url_normalization' },
+];
+/** …then the others, which leave alone an address whose reading is switched off. */
+const READING_RULES: Rules = [
   { rule: dates },
   { rule: phones, option: 'phone_normalization' },
   { rule: versions },
@@ -51,10 +56,14 @@ const RULES: readonly { rule: Rule; option?: keyof NormalizationOptions }[] = [
 /** `text` (already cleaned up: NFC, one space between words) with English written forms spoken. */
 export function normalizeEnglish(text: string, variant: Variant, options: NormalizationOptions): string {
   const context: Context = { variant, options };
-  let out = text;
-  for (const { rule, option } of RULES) {
-    if (option === undefined || options[option]) out = rule(out, context);
-  }
+  const run = (rules: Rules, input: string): string => {
+    let out = input;
+    for (const { rule, option } of rules) {
+      if (option === undefined || options[option]) out = rule(out, context);
+    }
+    return out;
+  };
+  const out = outsideAddresses(run(ADDRESS_RULES, text), context, (part) => run(READING_RULES, part));
   // Rules may leave doubled spaces or a space before punctuation.
   return out.replace(/ {2,}/g, ' ').replace(/ (?=[,.;:!?](?:\s|$))/g, '').replace(/^ | $/gm, '');
 }

@@ -33,16 +33,18 @@ const WORDS: Record<string, string> = {
   '₹': 'rupees',
 };
 const SYMBOL = new RegExp(`[${Object.keys(WORDS).join("")}]`, 'gu');
-// "and/or", "w/": a slash between words.
+// "w/ milk"; "yes/no" → "yes or no", "and/or" → "and or".
 const WITH = /(?<![\p{L}\p{N}_])[wW]\/(?=\s)/gu;
-const WORD_SLASH = /(?<=\p{L})\/(?=\p{L})/gu;
+const WORD_SLASH = /(?<![\p{L}\p{N}/])(\p{L}{1,40})\/(\p{L}{1,40})(?![\p{L}\p{N}/])/gu;
+// Any other slash (a path: "/usr/bin") is read by its name.
+const SLASH = /\//g;
 
 export function symbols(text: string, _context: Context): string {
   return text
     .replace(/#/g, ' hash ')
     .replace(WITH, 'with')
-    .replace(/\band\/or\b/g, 'and or')
-    .replace(WORD_SLASH, ' or ')
+    .replace(WORD_SLASH, (_m, a: string, b: string) => (/^(?:and|or)$/i.test(a) || /^(?:and|or)$/i.test(b) ? `${a} ${b}` : `${a} or ${b}`))
+    .replace(SLASH, ' slash ')
     .replace(SYMBOL, (s) => ` ${WORDS[s]!} `);
 }
 

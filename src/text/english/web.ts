@@ -48,3 +48,23 @@ export function emails(text: string, context: Context): string {
   if (!text.includes('@')) return text;
   return text.replace(EMAIL, (email) => speakAddress(email, context));
 }
+
+/**
+ * `transform` applied to the text outside the addresses whose reading is switched off, so that
+ * a URL or e-mail address the client wants kept is not taken apart by later rules.
+ */
+export function outsideAddresses(text: string, context: Context, transform: (part: string) => string): string {
+  const kept = [!context.options.url_normalization && URL, !context.options.email_normalization && EMAIL].filter((p) => p !== false);
+  if (kept.length === 0) return transform(text);
+  const spans: [number, number][] = [];
+  for (const pattern of kept) for (const m of text.matchAll(pattern)) spans.push([m.index, m.index + m[0].length]);
+  spans.sort((a, b) => a[0] - b[0]);
+  let out = '';
+  let at = 0;
+  for (const [start, end] of spans) {
+    if (start < at) continue;
+    out += transform(text.slice(at, start)) + text.slice(start, end);
+    at = end;
+  }
+  return out + transform(text.slice(at));
+}
