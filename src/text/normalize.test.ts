@@ -77,6 +77,10 @@ describe('normalizeText by language', () => {
     assert.equal(normalizeText('R&D + more', 'en-us'), 'R and D plus more');
   });
 
+  it('leaves inline pronunciations as written', () => {
+    assert.equal(normalizeText('Say [Kokoro](/kˈOkəɹO/) 2 times & [x.com](/ɛks/).', 'en-us'), 'Say [Kokoro](/kˈOkəɹO/) two times and [x.com](/ɛks/).');
+  });
+
   it('keeps the language-neutral clean-up for every language', () => {
     assert.equal(normalizeText(' a \u0000 b\r\n\r\n\r\nc ', 'fr-fr'), 'a b\n\nc');
     assert.equal(normalizeText(' a \u0000 b\r\n\r\n\r\nc ', 'en-us'), 'a b\n\nc');

@@ -13,8 +13,9 @@ import type { Variant } from './numbers.js';
 import { phones } from './phone.js';
 import { romanNumerals } from './roman.js';
 import { symbols } from './symbols.js';
+import { outsideKept } from './kept.js';
 import { degrees, percentages, units } from './units.js';
-import { emails, outsideAddresses, urls } from './web.js';
+import { emails, urls } from './web.js';
 
 export type { Variant } from './numbers.js';
 
@@ -30,7 +31,7 @@ const ADDRESS_RULES: Rules = [
   { rule: emails, option: 'email_normalization' },
   { rule: urls, option: 'url_normalization' },
 ];
-/** …then the others, which leave alone an address whose reading is switched off. */
+/** …then the others, which leave alone an address whose reading is switched off (kept.ts). */
 const READING_RULES: Rules = [
   { rule: dates },
   { rule: phones, option: 'phone_normalization' },
@@ -63,7 +64,9 @@ export function normalizeEnglish(text: string, variant: Variant, options: Normal
     }
     return out;
   };
-  const out = outsideAddresses(run(ADDRESS_RULES, text), context, (part) => run(READING_RULES, part));
+  const addressed = outsideKept(text, { urls: false, emails: false }, (part) => run(ADDRESS_RULES, part));
+  const kept = { urls: !options.url_normalization, emails: !options.email_normalization };
+  const out = outsideKept(addressed, kept, (part) => run(READING_RULES, part));
   // Rules may leave doubled spaces or a space before punctuation.
   return out.replace(/ {2,}/g, ' ').replace(/ (?=[,.;:!?](?:\s|$))/g, '').replace(/^ | $/gm, '');
 }
