@@ -1,7 +1,6 @@
 // Abbreviations read as their words. Titles before a name never end a sentence, so their
 // full stop goes; abbreviations that can end one ("etc.", "Inc.") keep it when the next word
 // starts a sentence, so the splitter still sees the end.
-import type { Context } from './context.js';
 
 // Before a name or a word: "Dr. Smith" → "Doctor Smith".
 const TITLES: Record<string, string> = {
@@ -76,7 +75,7 @@ function keepStop(after: string): string {
   return /^(?:\s*$|\s+[\p{Lu}"“‘(])/u.test(after) ? '.' : '';
 }
 
-export function abbreviations(text: string, _context: Context): string {
+export function abbreviations(text: string): string {
   const tail = (whole: string, end: number): string => whole.slice(end, end + 3);
   return text
     .replace(NUMBER_SIGN, 'number ')

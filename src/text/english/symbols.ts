@@ -1,6 +1,5 @@
 // Symbols that are left once the other rules have run, read as words: "R&D" → "R and D",
-// "C++" → "C plus plus", "#1" → "number one", "2 + 2 = 4" → "two plus two equals four".
-import type { Context } from './context.js';
+// "C++" → "C plus plus", "#tag" → "hash tag", "2 + 2 = 4" → "two plus two equals four".
 
 const WORDS: Record<string, string> = {
   '&': 'and',
@@ -39,7 +38,7 @@ const WORD_SLASH = /(?<![\p{L}\p{N}/])(\p{L}{1,40})\/(\p{L}{1,40})(?![\p{L}\p{N}
 // Any other slash (a path: "/usr/bin") is read by its name.
 const SLASH = /\//g;
 
-export function symbols(text: string, _context: Context): string {
+export function symbols(text: string): string {
   return text
     .replace(/#/g, ' hash ')
     .replace(WITH, 'with')
