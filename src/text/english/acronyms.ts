@@ -31,8 +31,10 @@ const SHOUTED_AFTER = /^ \p{Lu}{2,}/u;
 
 function speakCode(code: string, context: Context): string {
   const parts: string[] = [];
-  for (const [run] of code.matchAll(/\p{L}+|\p{N}+/gu)) {
-    if (/^\p{N}/u.test(run)) parts.push(run.length <= 2 ? cardinal(stripZeros(run), context.variant) : digitByDigit(run));
+  // Only ASCII digits are read; other numeric characters ("²", "½") pass through as they are.
+  for (const [run] of code.matchAll(/\p{L}+|[0-9]+|[^\p{L}0-9-]+/gu)) {
+    if (/^[0-9]/.test(run)) parts.push(run.length <= 2 ? cardinal(stripZeros(run), context.variant) : digitByDigit(run));
+    else if (!/^\p{L}/u.test(run)) parts.push(run);
     else if (SAID_AS_WORDS.has(run.toUpperCase()) && run.length > 2) parts.push(run);
     // Capitals and short runs without a vowel are letters ("A4", "mp3"); other runs are words ("5-year-old").
     else if (run === run.toUpperCase() || run.length === 1 || (run.length <= 3 && !/[aeiouy]/i.test(run))) parts.push(spell(run));

@@ -32,9 +32,9 @@ export const EMAIL = /(?<![\p{L}\p{N}_.+-])[\p{L}\p{N}._%+-]{1,64}@[\p{L}\p{N}-]
 /** Letters stay words, numbers become words, each symbol its name. */
 function speakAddress(text: string, context: Context): string {
   const parts: string[] = [];
-  for (const [token] of text.matchAll(/\p{L}+|\p{N}+|[^\p{L}\p{N}]/gu)) {
+  for (const [token] of text.matchAll(/\p{L}+|[0-9]+|[^\p{L}0-9]/gu)) {
     if (/^\p{L}/u.test(token)) parts.push(token.toLowerCase() === 'www' ? 'W W W' : token);
-    else if (/^\p{N}/u.test(token)) parts.push(numberWords(token, context.variant));
+    else if (/^[0-9]/.test(token)) parts.push(numberWords(token, context.variant));
     else if (SYMBOL_WORDS[token]) parts.push(SYMBOL_WORDS[token]);
   }
   return parts.join(' ');
