@@ -200,6 +200,8 @@ const US: readonly [string, string][] = [
   ['10:30:15', 'ten thirty and fifteen seconds'],
   ['9:30-10:30', 'nine thirty to ten thirty'],
   ['John 3:16', 'John three sixteen'],
+  ['10.30pm', 'ten thirty P M'],
+  ['+1 (555) 123-4567', 'plus one, five five five, one two three, four five six seven'],
   // percentages
   ['50%', 'fifty percent'],
   ['3.5%', 'three point five percent'],

@@ -86,9 +86,13 @@ function sentenceEnd(match: string, after: string): string {
   return /[Mm]\.$/.test(match) && (after === '' || /^\s*(?:\p{Lu}|$)/u.test(after)) ? '.' : '';
 }
 
+// British style writes "10.30pm": a dot between hours and minutes, recognised with am/pm only.
+const DOT_CLOCK = /(?<![\p{L}\p{N}_:.,])(\d{1,2})\.(\d{2})(?=\s?[AaPp]\.?[Mm]\.?(?![\p{L}\p{N}_]))/gu;
+
 export function times(text: string, context: Context): string {
   const v = context.variant;
   return text
+    .replace(DOT_CLOCK, '$1:$2')
     .replace(CLOCK, (match, h: string, m: string, s: string | undefined, ampm: string | undefined, offset: number, whole: string) => {
       const hour = Number(h);
       const minute = Number(m);
