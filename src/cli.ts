@@ -108,7 +108,7 @@ export function buildCli(): Command {
     }
     const renderer = new InProcessRenderer(engines);
     const speech = new SpeechService(renderer, { ...config, maxQueue: 0 });
-    const pieces = speech.pieces(text);
+    const pieces = speech.pieces(text, voice.voice.language);
     if (pieces.length === 0) throw errors.emptyInput();
     const audio = Readable.from(speech.stream({ pieces, voice, speed: options.speed as number, format }, speech.admit()));
     const target = output === '-' ? process.stdout : createWriteStream(output || `speech.${format === 'opus' ? 'ogg' : format}`);

@@ -42,6 +42,10 @@ export function validationError(issues: readonly ValidationIssue[], body: unknow
   if (param === 'voice' || param.startsWith('voice.')) {
     return errors.invalidParam('voice', `'voice' must be a voice name or an object {"id": name}`, 'invalid_voice');
   }
+  // `additionalProperties: Type.Never()` (an object that refuses names it does not know) fails with `not`.
+  if (issue.keyword === 'not' && path.length > 1) {
+    return errors.invalidParam(param, `Unknown field '${path.at(-1)!}' in '${path.slice(0, -1).join('.')}'`, 'unknown_parameter');
+  }
   const code = issue.keyword === 'type' ? 'invalid_type' : 'invalid_value';
   const allowed = Array.isArray(issue.params.allowedValues) ? `: one of ${issue.params.allowedValues.join(', ')}` : '';
   return errors.invalidParam(param, `Invalid '${param}': ${issue.message ?? 'invalid value'}${allowed}`, code);

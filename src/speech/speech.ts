@@ -9,6 +9,7 @@ import { parseEngineLoadError } from '../engines/index.js';
 import type { Renderer } from '../engines/renderer.js';
 import { errors } from '../errors.js';
 import { normalizeText } from '../text/normalize.js';
+import type { NormalizationOptions } from '../text/options.js';
 import { splitSentences } from '../text/sentences.js';
 import type { ResolvedVoice } from '../voices/voice.js';
 
@@ -99,9 +100,13 @@ export class SpeechService {
     };
   }
 
-  /** The input as the pieces it is spoken in; none when nothing in it can be spoken. */
-  pieces(input: string): string[] {
-    return splitSentences(normalizeText(input), {
+  /**
+   * The input as the pieces it is spoken in; none when nothing in it can be spoken. The
+   * language is the voice's: it decides which normalisation rules apply (English ones only
+   * to English voices).
+   */
+  pieces(input: string, language?: string, options?: Partial<NormalizationOptions>): string[] {
+    return splitSentences(normalizeText(input, language, options), {
       maxChars: this.settings.sentenceMaxChars,
       firstMaxChars: this.settings.firstSentenceMaxChars,
     });
@@ -195,7 +200,7 @@ export class SpeechService {
     try {
       const parts: Int16Array[] = [];
       let length = 0;
-      for (const piece of this.pieces(text)) {
+      for (const piece of this.pieces(text, voice.voice.language)) {
         signal?.throwIfAborted();
         const pcm = await this.renderer
           .render({ text: piece, voice: voice.data, speed: 1, language: voice.voice.language })

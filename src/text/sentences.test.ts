@@ -78,6 +78,39 @@ describe('splitSentences', () => {
     assert.deepEqual(split('No. I will not.'), ['No.', 'I will not.']);
   });
 
+  it('handles the hard cases: initials, titles, dotted abbreviations, decimals, ellipses, quotes and brackets', () => {
+    const cases: [string, string[]][] = [
+      ['J. R. R. Tolkien wrote it. He was English.', ['J. R. R. Tolkien wrote it.', 'He was English.']],
+      ['I met Dr. J. Smith at St. Mary’s. Fine.', ['I met Dr. J. Smith at St. Mary’s.', 'Fine.']],
+      ['Ph.D. students came. They sat.', ['Ph.D. students came.', 'They sat.']],
+      ['The U.S. is big. It is.', ['The U.S. is big.', 'It is.']],
+      ['Use Python, i.e. Guido’s language. Fine.', ['Use Python, i.e. Guido’s language.', 'Fine.']],
+      ['It costs 3.50 dollars. Then more.', ['It costs 3.50 dollars.', 'Then more.']],
+      ['Version 2.0.1 shipped. Good.', ['Version 2.0.1 shipped.', 'Good.']],
+      ['Go to example.com. Then stop.', ['Go to example.com.', 'Then stop.']],
+      ['Wait... what? Well… I think so.', ['Wait... what?', 'Well… I think so.']],
+      ['Ellipsis … then lower case continues. New one.', ['Ellipsis … then lower case continues.', 'New one.']],
+      ['He said "Hi." Then he left.', ['He said "Hi."', 'Then he left.']],
+      ['He said, "Is it done?" She nodded.', ['He said, "Is it done?"', 'She nodded.']],
+      ['“Stop.” He stopped.', ['“Stop.”', 'He stopped.']],
+      ['(See Fig. 2.) Next we go.', ['(See Fig. 2.)', 'Next we go.']],
+      ['She [the author] said so. Yes.', ['She [the author] said so.', 'Yes.']],
+      ['He left at 5 p.m. Then she came.', ['He left at 5 p.m.', 'Then she came.']],
+    ];
+    for (const [text, expected] of cases) assert.deepEqual(split(text), expected, text);
+  });
+
+  it('splits English text after it is normalised, where the abbreviations have become words', () => {
+    const english = (text: string): string[] => splitSentences(normalizeText(text, 'en-us'));
+    assert.deepEqual(english('He left at 5 p.m. Then she came.'), ['He left at five P M.', 'Then she came.']);
+    assert.deepEqual(english('Apples etc. Pears too.'), ['Apples et cetera.', 'Pears too.']);
+    assert.deepEqual(english('Dr. Smith paid $3.50. He left.'), ['Doctor Smith paid three dollars and fifty cents.', 'He left.']);
+    assert.deepEqual(english('See https://example.com/a.b?c=1. Then stop.'), [
+      'See example dot com slash a dot b question mark c equals one.',
+      'Then stop.',
+    ]);
+  });
+
   it('handles CJK, Spanish and French punctuation', () => {
     assert.deepEqual(split('你好。我很好！你呢？'), ['你好。', '我很好！', '你呢？']);
     assert.deepEqual(split('¿Dónde estás? ¡Aquí!'), ['¿Dónde estás?', '¡Aquí!']);

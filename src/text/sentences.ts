@@ -23,6 +23,7 @@ const NUMBER_ABBREVIATION =
   /(?:^|[\s([{"'“‘«])(?:No|Nos|Nr|Fig|Figs|Vol|Ch|Sec|Art|Eq|pp?|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.$/u;
 // An initial ("J. R. R. Tolkien") or a dotted abbreviation ("U.S.", "e.g.", "p.m.").
 const INITIAL_OR_DOTTED = /(?:^|[\s([{"'“‘«])(?:\p{Lu}|(?:\p{L}\.)+\p{L})\.$/u;
+const MERIDIEM_END = /(?:^|[\s\p{N}])(?:[ap]\.m|[AP]\.M|[AP] M)\.$/u;
 // Closing quotes/brackets standing apart at the start of a piece belong to the one before
 // (French "« Bonjour ! » dit-il" splits before the "»").
 const LEADING_CLOSER = /^[\p{Pe}\p{Pf}"']+(?=\s|$)/u;
@@ -53,6 +54,9 @@ interface Span {
 function isFalseBoundary(line: string, prev: Span, next: Span): boolean {
   const before = line.slice(prev.start, prev.end);
   const after = line.slice(next.start, next.end);
+  // "at 5 p.m. Then …" (or "five P M." once normalised): a time at the end of a sentence,
+  // whose last letter would otherwise pass for an initial.
+  if (MERIDIEM_END.test(before) && /^\p{Lu}/u.test(after)) return false;
   if (TITLE_ABBREVIATION.test(before) || INITIAL_OR_DOTTED.test(before)) return true;
   if (NUMBER_ABBREVIATION.test(before) && /^\p{N}/u.test(after)) return true;
   // A sentence does not start in lower case ('"Stop!" he said.'), and a full stop,

@@ -6,6 +6,7 @@ import { OUTPUT_SAMPLE_RATE } from '../../audio/pcm.js';
 import type { SpeechService } from '../../speech/speech.js';
 import type { VoiceLibrary } from '../../voices/library.js';
 import { errors } from '../errors.js';
+import { NormalizationOptionsSchema } from '../normalization-schema.js';
 import { ENGINE_IDS, MODEL_IDS } from '../../engines/index.js';
 
 const SpeechBody = Type.Object(
@@ -20,6 +21,7 @@ const SpeechBody = Type.Object(
     speed: Type.Optional(Type.Number({ minimum: 0.25, maximum: 4, default: 1 })),
     stream_format: Type.Optional(Type.String({ enum: ['audio', 'sse'], default: 'audio' })),
     instructions: Type.Optional(Type.String({ description: 'Accepted and ignored' })),
+    normalization_options: Type.Optional(NormalizationOptionsSchema),
   },
   { additionalProperties: true },
 );
@@ -47,12 +49,13 @@ export function speechRoutes(app: FastifyInstance, deps: Deps): void {
       const body = request.body;
       if (body.input.trim().length === 0) throw errors.emptyInput();
       if (body.input.length > deps.maxInputChars) throw errors.inputTooLong(body.input.length, deps.maxInputChars);
-      const pieces = deps.speech.pieces(body.input);
-      if (pieces.length === 0) throw errors.emptyInput();
       const format: AudioFormat = (body.response_format as AudioFormat | undefined) ?? 'mp3';
       // An engine named as the model picks that engine's voice for an OpenAI voice name.
       const engine = ENGINE_IDS.find((id) => id === body.model);
       const voice = await deps.library.resolve(body.voice, 'voice', engine === undefined ? {} : { engine });
+      // The voice's language decides how the text is read, so it is resolved first.
+      const pieces = deps.speech.pieces(body.input, voice.voice.language, body.normalization_options);
+      if (pieces.length === 0) throw errors.emptyInput();
       const admission = deps.speech.admit();
 
       const controller = new AbortController();
