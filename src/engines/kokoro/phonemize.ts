@@ -37,6 +37,9 @@
 //  - hi, es, fr-fr, it, pt-br follow Kokoro's own path (misaki EspeakG2P) and are not fallbacks.
 
 import type { EspeakEngine } from '../espeak/engine.js';
+import { EnglishG2P, contextBefore } from './g2p/english.js';
+import type { Lexicon } from './g2p/lexicon.js';
+import { NO_CONTEXT } from './g2p/words.js';
 
 export type KokoroLanguage = 'en-us' | 'en-gb' | 'es' | 'fr-fr' | 'hi' | 'it' | 'pt-br' | 'ja' | 'cmn';
 
@@ -355,25 +358,69 @@ export interface PhonemizedText {
 
 /**
  * Phonemises text for Kokoro: normalises quotes and CJK punctuation, splits the text on
- * punctuation, has espeak-ng phonemise the stretches between (its IPA output drops punctuation),
- * post-processes them with `toKokoroPhonemes`, and puts back the punctuation Kokoro's vocab has
- * (`;:,.!?—…"()“”`); other marks (¡ ¿ [ ] { }) only separate.
+ * punctuation, phonemises the stretches between and puts back the punctuation Kokoro's vocab
+ * has (`;:,.!?—…"()“”`); other marks (¡ ¿ [ ] { }) only separate. English with its lexicon
+ * (en-us, en-gb) goes lexicon first (g2p/english.ts), espeak-ng only for the words it lacks;
+ * every other language, and English without a lexicon, goes through espeak-ng
+ * (`toKokoroPhonemes`).
  */
 export function phonemizeText(
   espeak: Pick<EspeakEngine, 'phonemize'>,
   text: string,
   language: KokoroLanguage,
+  lexicon: Lexicon | null = null,
 ): PhonemizedText {
-  const voice = ESPEAK_VOICES[language];
+  const english = language === 'en-us' || language === 'en-gb';
+  const sections = splitOnPunctuation(normalizeText(text, language));
+  const punctuation = (section: Section): string =>
+    Array.from(section.text, (c) => (KEPT_PUNCTUATION.has(c) ? c : ' ')).join('').replace(/\s+/g, ' ');
   const pieces: string[] = [];
-  for (const section of splitOnPunctuation(normalizeText(text, language))) {
-    if (section.punctuation) {
-      pieces.push(Array.from(section.text, (c) => (KEPT_PUNCTUATION.has(c) ? c : ' ')).join('').replace(/\s+/g, ' '));
-    } else if (section.text.trim().length > 0) {
-      pieces.push(toKokoroPhonemes(espeak.phonemize(section.text, voice), language));
+  if (english && lexicon !== null) {
+    const g2p = new EnglishG2P(lexicon, (word) => espeakWord(espeak, word, language));
+    // From the last section to the first, so that each word knows how the next one starts.
+    let ctx = NO_CONTEXT;
+    for (let i = sections.length - 1; i >= 0; i--) {
+      const section = sections[i]!;
+      if (section.punctuation) {
+        pieces.push(punctuation(section));
+        ctx = contextBefore(section.text, ctx);
+      } else if (section.text.trim().length > 0) {
+        const { phonemes, context } = g2p.stretch(section.text, ctx);
+        pieces.push(toVersion1(phonemes.join(' ')));
+        ctx = context;
+      }
+    }
+    pieces.reverse();
+  } else {
+    const voice = ESPEAK_VOICES[language];
+    for (const section of sections) {
+      if (section.punctuation) pieces.push(punctuation(section));
+      else if (section.text.trim().length > 0) pieces.push(toKokoroPhonemes(espeak.phonemize(section.text, voice), language));
     }
   }
   let phonemes = pieces.join('').replace(/\s+/g, ' ').trim();
-  if (language === 'en-us' || language === 'en-gb') phonemes = possessiveZ(phonemes);
+  if (english) phonemes = possessiveZ(phonemes);
   return { phonemes, pieces };
+}
+
+/** misaki for Kokoro v1.0 (not version 2.0): the lexicon's flap and glottal stop become T and t. */
+function toVersion1(phonemes: string): string {
+  return phonemes.replaceAll('ɾ', 'T').replaceAll('ʔ', 't');
+}
+
+/** espeak's reading of single words the lexicon lacks, per espeak instance and language; bounded (cleared when full). */
+const ESPEAK_WORDS = new WeakMap<object, Map<string, string>>();
+const ESPEAK_WORDS_MAX = 20_000;
+
+function espeakWord(espeak: Pick<EspeakEngine, 'phonemize'>, word: string, language: KokoroLanguage): string {
+  let cache = ESPEAK_WORDS.get(espeak);
+  if (!cache) ESPEAK_WORDS.set(espeak, (cache = new Map()));
+  const key = `${language}\u0000${word}`;
+  let ps = cache.get(key);
+  if (ps === undefined) {
+    ps = toKokoroPhonemes(espeak.phonemize(word, ESPEAK_VOICES[language]), language);
+    if (cache.size >= ESPEAK_WORDS_MAX) cache.clear();
+    cache.set(key, ps);
+  }
+  return ps;
 }
