@@ -54,6 +54,18 @@ export function lexiconPresent(dir: string, language: LexiconLanguage): boolean 
   });
 }
 
+/**
+ * For /health: per English language, whether its lexicon is installed beside the model (each
+ * synthesis thread reads it on first use); without it Kokoro reads that language through espeak-ng alone.
+ */
+export function lexiconHealth(modelDir: string): Record<LexiconLanguage, { installed: boolean; reading: string; install?: string }> {
+  const of = (language: LexiconLanguage) =>
+    lexiconPresent(lexiconDir(modelDir), language)
+      ? { installed: true, reading: 'lexicon first, espeak-ng for words it lacks' }
+      : { installed: false, reading: 'espeak-ng only', install: 'Install it with `litetts models pull`, or `litetts models import-lexicon DIR` from local copies of misaki’s data files.' };
+  return { 'en-us': of('en-us'), 'en-gb': of('en-gb') };
+}
+
 export class LexiconInstallError extends Error {
   override readonly name = 'LexiconInstallError';
 }
