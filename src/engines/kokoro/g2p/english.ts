@@ -6,7 +6,7 @@
  * the first, as misaki does, so each knows how the next one starts.
  */
 import { CONSONANTS, VOWELS, joinParts } from './stress.js';
-import { EnglishWords, NO_CONTEXT, type WordContext } from './words.js';
+import { EnglishWords, NO_CONTEXT, participleBefore, type WordContext } from './words.js';
 import type { Lexicon } from './lexicon.js';
 
 /** Punctuation that ends a context: what follows it is not "the next word". */
@@ -15,8 +15,16 @@ const CONTEXT_BREAK = new Set(';:,.!?—…');
 /** Phonemes for a word the lexicon path does not know, already in Kokoro's symbols. */
 export type Fallback = (word: string) => string;
 
+/** Results of `token` by word and the parts of its context the rules read; bounded (cleared when full). */
+const MEMO_MAX = 50_000;
+
 export class EnglishG2P {
   private readonly words: EnglishWords;
+  /**
+   * Most of a text's words are frequent words met again and again; looking one up takes a few
+   * microseconds of case and suffix checks, the memo a fraction of one (issue target ≥ 1 MB/s).
+   */
+  private readonly memo = new Map<string, string>();
 
   constructor(
     lexicon: Lexicon,
@@ -26,7 +34,8 @@ export class EnglishG2P {
   }
 
   /**
-   * The phonemes of a stretch of words with no punctuation between (split on whitespace), in
+   * The phonemes of a stretch of words with no punctuation between (split on whitespace; curly
+   * apostrophes already straight, as phonemize.ts leaves them), in
    * the lexicon's symbols; `next` is the context after the stretch. Returns the phonemes of each
    * word and the context before the first.
    */
@@ -35,8 +44,8 @@ export class EnglishG2P {
     const phonemes: string[] = new Array<string>(tokens.length);
     let ctx = next;
     for (let i = tokens.length - 1; i >= 0; i--) {
-      const token = tokens[i]!.replace(/[‘’]/g, "'");
-      const previous = (tokens[i - 1] ?? '').replace(/[‘’]/g, "'").toLowerCase();
+      const token = tokens[i]!;
+      const previous = (tokens[i - 1] ?? '').toLowerCase();
       const ps = this.token(token, { ...ctx, previous });
       phonemes[i] = ps;
       ctx = nextContext(ctx, ps, token);
@@ -46,6 +55,17 @@ export class EnglishG2P {
 
   /** One whitespace-separated token. */
   token(token: string, ctx: WordContext): string {
+    const key = `${token}\u0000${ctx.futureVowel === null ? 'n' : ctx.futureVowel ? 'v' : 'c'}${ctx.futureTo ? 't' : ''}${participleBefore(ctx.previous) ? 'p' : ''}`;
+    let ps = this.memo.get(key);
+    if (ps === undefined) {
+      ps = this.resolve(token, ctx);
+      if (this.memo.size >= MEMO_MAX) this.memo.clear();
+      this.memo.set(key, ps);
+    }
+    return ps;
+  }
+
+  private resolve(token: string, ctx: WordContext): string {
     const whole = this.words.word(token, ctx);
     if (whole !== null) return whole;
     // Apostrophes around a word are quotes ('twas aside).

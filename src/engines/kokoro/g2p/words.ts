@@ -38,6 +38,11 @@ const DERIVATIONAL: readonly (readonly [string, string, string])[] = [
   ['ment', 'mᵊnt', 'mᵊnt'],
 ];
 
+/** Whether a verb after `previous` (lower case) is read as its past participle. */
+export function participleBefore(previous: string): boolean {
+  return PARTICIPLE_BEFORE.has(previous);
+}
+
 const isUpper = (w: string): boolean => w === w.toUpperCase() && w !== w.toLowerCase();
 const isLower = (w: string): boolean => w === w.toLowerCase();
 
@@ -133,7 +138,7 @@ export class EnglishWords {
   private tagFor(entry: ReturnType<Lexicon['entry']>, ctx: WordContext): string | undefined {
     if (entry === undefined || typeof entry === 'string') return undefined;
     if (ctx.futureVowel === null && typeof entry['None'] === 'string') return 'None';
-    if (PARTICIPLE_BEFORE.has(ctx.previous) && typeof entry['VBN'] === 'string') return 'VBN';
+    if (participleBefore(ctx.previous) && typeof entry['VBN'] === 'string') return 'VBN';
     return undefined;
   }
 
