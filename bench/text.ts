@@ -2,7 +2,7 @@
  * `npm run bench -- text`: the text front end of Kokoro English — the server's normaliser,
  * sentence splitting and the lexicon-first G2P (phonemes → token ids) — measured on the
  * benchmark paragraph and on a text of 2,000 distinct lexicon words:
- *  - throughput in MB of input text per second (issue target ≥ 1 MB/s), warm (espeak's readings
+ *  - throughput in MB of input text per CPU second (issue target ≥ 1 MB/s), warm (espeak's readings
  *    of the words the lexicon lacks cached, as in a server that has spoken a while) and cold;
  *  - its share of Kokoro's per-sentence cost, with the tiny Kokoro-shaped model standing in for
  *    the real one (src/test-support/tiny-kokoro.ts): the real model costs far more per sentence,
@@ -65,7 +65,9 @@ export async function benchText(): Promise<BenchResult[]> {
     for (const language of ['en-us', 'en-gb'] as const) {
       gc();
       const before = process.memoryUsage().heapUsed;
+      const used = process.cpuUsage();
       engine.lexicons.get(language);
+      const { user, system } = process.cpuUsage(used);
       gc();
       const heapMb = (process.memoryUsage().heapUsed - before) / 1e6;
       const ms = engine.lexicons.loads.find((l) => l.language === language)!.ms;
@@ -74,12 +76,19 @@ export async function benchText(): Promise<BenchResult[]> {
         ratio: heapMb,
         target: `≤ ${LEXICON_HEAP_BUDGET_MB}`,
         pass: heapMb <= LEXICON_HEAP_BUDGET_MB,
-        detail: `gold + silver after GC; read and parsed in ${ms.toFixed(0)} ms (budget ${LEXICON_LOAD_BUDGET_MS} ms) on first use of ${language}`,
+        detail: `gold + silver, heap growth after GC`,
       });
-      results.push({ name: `${language} lexicon load (ms)`, ratio: ms, target: `≤ ${LEXICON_LOAD_BUDGET_MS}`, pass: ms <= LEXICON_LOAD_BUDGET_MS, detail: 'once per synthesis thread' });
+      results.push({
+        name: `${language} lexicon load (ms)`,
+        ratio: ms,
+        target: `≤ ${LEXICON_LOAD_BUDGET_MS}`,
+        pass: ms <= LEXICON_LOAD_BUDGET_MS,
+        detail: `wall clock, once per synthesis thread on first use; ${((user + system) / 1000).toFixed(0)} ms of CPU`,
+      });
     }
 
-    const texts = { paragraph: PARAGRAPH.repeat(4), 'lexicon words': wordsText(MISAKI_LEXICON_DIR) };
+    // Rounds of tens of milliseconds: CPU time is counted in coarse steps.
+    const texts = { paragraph: PARAGRAPH.repeat(25), 'lexicon words': wordsText(MISAKI_LEXICON_DIR) };
     for (const [name, text] of Object.entries(texts)) {
       const bytes = Buffer.byteLength(text);
       const frontEnd = (): number => {
@@ -91,20 +100,27 @@ export async function benchText(): Promise<BenchResult[]> {
       frontEnd();
       const coldMs = performance.now() - t0;
       for (let r = 0; r < WARMUP_ROUNDS; r++) frontEnd();
-      const warm: number[] = [];
+      const wall: number[] = [];
+      const cpu: number[] = [];
       for (let r = 0; r < ROUNDS; r++) {
         const start = performance.now();
+        const used = process.cpuUsage();
         frontEnd();
-        warm.push(performance.now() - start);
+        const { user, system } = process.cpuUsage(used);
+        wall.push(performance.now() - start);
+        cpu.push((user + system) / 1000);
       }
-      const mbPerS = bytes / 1e6 / (median(warm) / 1000);
+      // Judged on the CPU time this process spent: on a shared machine the wall clock also
+      // counts other processes' turns on the cores. Both are printed.
+      const mbPerS = bytes / 1e6 / (median(cpu) / 1000);
+      const wallMbPerS = bytes / 1e6 / (median(wall) / 1000);
       const coldMbPerS = bytes / 1e6 / (coldMs / 1000);
       results.push({
         name: `${name}: normalise + G2P (MB/s)`,
         ratio: mbPerS,
         target: `≥ ${TARGET_MB_PER_S}`,
         pass: mbPerS >= TARGET_MB_PER_S,
-        detail: `${(bytes / 1e3).toFixed(1)} kB, median of ${ROUNDS} rounds after ${WARMUP_ROUNDS} warm-up rounds; first (cold) round ${coldMbPerS.toFixed(2)} MB/s`,
+        detail: `${(bytes / 1e3).toFixed(1)} kB, by CPU time, median of ${ROUNDS} rounds after ${WARMUP_ROUNDS} warm-up rounds; by wall clock ${wallMbPerS.toFixed(2)} MB/s; first (cold) round ${coldMbPerS.toFixed(2)} MB/s`,
       });
     }
 

@@ -86,6 +86,7 @@ for (const language of ['en-us', 'en-gb'] as const) {
       let ignoringStress = 0;
       let errors = 0;
       let length = 0;
+      let espeakAlone = 0;
       const misses: string[] = [];
       for (const word of words) {
         const expected = v1(entryPhonemes(gold[word]!));
@@ -95,15 +96,17 @@ for (const language of ['en-us', 'en-gb'] as const) {
         if (got.replace(/[ˈˌ]/g, '') === expected.replace(/[ˈˌ]/g, '')) ignoringStress++;
         errors += editDistance(got, expected);
         length += Array.from(expected).length;
+        if (phonemizeText(espeak, word, language, null).phonemes === expected) espeakAlone++;
         const sentence = phonemizeText(espeak, `We saw ${word} here.`, language, lexicon).phonemes;
         if (sentence === `${prefix} ${expected} ${suffix}`) inSentence++;
       }
       console.log(
         `${language} gold, ${SAMPLE} words (seed ${SEED}): exact ${percent(alone, SAMPLE)} alone, ${percent(inSentence, SAMPLE)} in a sentence; ` +
-          `ignoring stress ${percent(ignoringStress, SAMPLE)}; phoneme error rate ${percent(errors, length)}\n  e.g. ${misses.join('\n  ')}`,
+          `ignoring stress ${percent(ignoringStress, SAMPLE)}; phoneme error rate ${percent(errors, length)}; espeak-ng alone ${percent(espeakAlone, SAMPLE)}\n  e.g. ${misses.join('\n  ')}`,
       );
       assert.ok(alone / SAMPLE >= 0.97, `alone: ${percent(alone, SAMPLE)}`);
       assert.ok(inSentence / SAMPLE >= 0.97, `in a sentence: ${percent(inSentence, SAMPLE)}`);
+      assert.ok(espeakAlone < alone, 'the lexicon path agrees more often than espeak-ng alone');
     });
 
     test('the rules: inflected gold words taken out of the lexicon, predicted from their stems', () => {
@@ -133,8 +136,9 @@ for (const language of ['en-us', 'en-gb'] as const) {
       let allTotal = 0;
       for (const [name, pattern] of Object.entries(suffixes)) {
         const candidates = Object.keys(gold).filter((w) => /^[a-z']+$/.test(w) && pattern.test(w) && typeof gold[w] === 'string' && stemOf(w, name));
-        // Odd-numbered seed: the figures reported; the rules were tuned on another seed.
-        const chosen = sample(candidates, 400, SEED + 1);
+        // The rules were tuned while looking at the misses of seed SEED + 1; the figures reported
+        // are of SEED + 2, whose words were not looked at (the samples overlap by chance only).
+        const chosen = sample(candidates, 400, SEED + 2);
         let hits = 0;
         const misses: string[] = [];
         for (const w of chosen) {
