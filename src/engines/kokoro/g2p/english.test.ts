@@ -166,3 +166,52 @@ for (const language of ['en-us', 'en-gb'] as const) {
     });
   });
 }
+
+describe('English G2P: context rules, case, hyphens, numbers and the espeak fallback', { skip }, () => {
+  let espeak: EspeakEngine;
+  let lexicon: Lexicon;
+  before(async () => {
+    espeak = await EspeakEngine.load();
+    const read = (name: string): Record<string, Entry> => JSON.parse(readFileSync(join(MISAKI_LEXICON_DIR!, name), 'utf8')) as Record<string, Entry>;
+    lexicon = Lexicon.fromTables('en-us', read('us_gold.json'), read('us_silver.json'));
+  });
+  const us = (text: string): string => phonemizeText(espeak, text, 'en-us', lexicon).phonemes;
+
+  test('"the", "to", "a" by the next sound; "have read" its participle, "I read" the DEFAULT', () => {
+    assert.equal(us('the apple, the pear'), 'ði ˈæpᵊl, ðə pˈɛɹ');
+    assert.equal(us('to eat to go'), 'tʊ ˈit tə ɡˌO');
+    assert.equal(us('a cat'), 'ɐ kˈæt');
+    assert.equal(us('I have read it.'), 'ˌI hæv ɹˈɛd ɪt.');
+    assert.equal(us('I read it.'), 'ˌI ɹˈid ɪt.');
+    assert.equal(us('I used to'), `ˌI jˈust ${entryPhonemes(lexicon.goldEntry('to')!)}`);
+  });
+
+  test('case: a Capitalised word as its lower case; an acronym the lexicon lacks is spelled', () => {
+    assert.equal(us('Hello'), us('hello'));
+    assert.equal(us('FBI'), 'ˌɛfbˌiˈI');
+  });
+
+  test('hyphenated words join their parts; digits and unknown words go to espeak-ng', () => {
+    assert.equal(us('well-known'), 'wˌɛlnˈOn');
+    assert.equal(us('3 cats'), `${phonemizeText(espeak, '3', 'en-us', null).phonemes} kˈæts`);
+    assert.match(us('3 cats'), /^θɹˈi/);
+    assert.equal(us('Zyzzyvaquux'), phonemizeText(espeak, 'Zyzzyvaquux', 'en-us', null).phonemes);
+  });
+
+  test('inflections of lexicon words the lexicon lacks', () => {
+    // Each built from its stem by a rule: none of them is in either American lexicon.
+    const words = new EnglishWords(lexicon);
+    const expected: Record<string, string> = {
+      "cat's": 'kˈæts', // -'s after a voiceless stop
+      lexicons: 'lˈɛksəkˌɑnz',
+      doorknobs: 'dˈɔɹnˌɑbz',
+      tokenized: 'tˈOkənˌIzd',
+      blogged: 'blˈɑɡd', // doubled consonant
+      snowboarded: 'snˈObˌɔɹdᵻd', // -ed after d
+    };
+    for (const [w, ps] of Object.entries(expected)) {
+      assert.equal(lexicon.entry(w), undefined, `${w} is not in the lexicon`);
+      assert.equal(words.word(w), ps, w);
+    }
+  });
+});
