@@ -3,8 +3,11 @@
  * normalises and splits it, then, per piece, Kokoro's phonemes and token ids (the same
  * phonemizeText and tokenize the Kokoro engine calls, with the lexicons of the model directory)
  * or espeak-ng's IPA for espeak voices. It runs on the calling thread with an espeak-ng of its
- * own, loaded on first use; the input is bounded by the server's maxInputChars.
+ * own, loaded on first use; the input is bounded by the server's maxInputChars, and the thread is
+ * given back between pieces (sentences), so a long input of words no lexicon has (each one an
+ * espeak-ng call) holds it for one piece at a time, not for the whole text.
  */
+import { setImmediate as yieldThread } from 'node:timers/promises';
 import { errors } from '../errors.js';
 import type { EspeakEngine } from '../engines/espeak/engine.js';
 import { Lexicons } from '../engines/kokoro/g2p/lexicons.js';
@@ -60,15 +63,20 @@ export class PhonemeService {
     const voice = target.voice;
     if (voice?.data.engine === 'espeak') {
       const base = voice.data.base;
-      const phonemes = pieces.map((p) => espeak.phonemize(p, base).replaceAll('_', '').replace(/\s+/g, ' ').trim()).join(' ');
-      return { normalized, phonemes, language: voice.voice.language };
+      const phonemes: string[] = [];
+      for (const [i, piece] of pieces.entries()) {
+        if (i > 0) await yieldThread();
+        phonemes.push(espeak.phonemize(piece, base).replaceAll('_', '').replace(/\s+/g, ' ').trim());
+      }
+      return { normalized, phonemes: phonemes.join(' '), language: voice.voice.language };
     }
     const language = PhonemeService.kokoroLanguage(target.language ?? voice?.voice.language ?? 'en-us');
     const lexicon = language === 'en-us' || language === 'en-gb' ? this.lexicons.get(language) : null;
     const dropped: Record<string, number> = {};
     const phonemes: string[] = [];
     const tokens: number[] = [];
-    for (const piece of pieces) {
+    for (const [i, piece] of pieces.entries()) {
+      if (i > 0) await yieldThread();
       const ps = phonemizeText(espeak, piece, language, lexicon).phonemes;
       phonemes.push(ps);
       for (const part of splitForModel(ps)) tokens.push(...tokenize(part, (symbol) => (dropped[symbol] = (dropped[symbol] ?? 0) + 1)));
