@@ -106,3 +106,19 @@ describe('lexiconHealth', () => {
     }
   });
 });
+
+describe('Lexicons', () => {
+  test('files of the pinned size that do not parse are read as no lexicon, once', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'litetts-lexicon-damaged-'));
+    try {
+      for (const f of LEXICON_FILES.filter((f) => f.language === 'en-gb')) writeFileSync(join(dir, f.name), Buffer.alloc(f.size, 0x20).fill('[', 0, 1));
+      const lexicons = new Lexicons(dir);
+      assert.equal(lexicons.get('en-gb'), null);
+      assert.match(lexicons.failed.get('en-gb') ?? '', /JSON|not a JSON object/);
+      assert.equal(lexicons.get('en-gb'), null);
+      assert.equal(lexicons.loads.length, 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

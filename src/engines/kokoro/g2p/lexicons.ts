@@ -16,6 +16,8 @@ export interface LexiconLoad {
 
 export class Lexicons {
   private readonly loaded = new Map<LexiconLanguage, Lexicon>();
+  /** Languages whose files could not be read (not JSON objects): read by espeak-ng, not tried again. */
+  readonly failed = new Map<LexiconLanguage, string>();
   /** One entry per load, for benchmarks and logs. */
   readonly loads: LexiconLoad[] = [];
 
@@ -25,10 +27,17 @@ export class Lexicons {
   get(language: LexiconLanguage): Lexicon | null {
     const done = this.loaded.get(language);
     if (done) return done;
-    if (!lexiconPresent(this.dir, language)) return null;
+    if (this.failed.has(language) || !lexiconPresent(this.dir, language)) return null;
     const heap = process.memoryUsage().heapUsed;
     const start = performance.now();
-    const lexicon = Lexicon.load(this.dir, language);
+    let lexicon: Lexicon;
+    try {
+      lexicon = Lexicon.load(this.dir, language);
+    } catch (error) {
+      // Files of the pinned size that do not parse (damaged on disk): speak through espeak-ng rather than fail.
+      this.failed.set(language, error instanceof Error ? error.message : String(error));
+      return null;
+    }
     this.loads.push({ language, ms: performance.now() - start, heapBytes: process.memoryUsage().heapUsed - heap });
     this.loaded.set(language, lexicon);
     return lexicon;
