@@ -6,6 +6,7 @@ import { benchKokoroTiny } from './kokoro.js';
 import { benchLibrary } from './library.js';
 import { benchLoad } from './load.js';
 import { benchSpeech } from './speech.js';
+import { benchText } from './text.js';
 
 /** `npm run bench [-- name…]`: every benchmark prints ratios measured in this one run. */
 const suites: Record<string, () => Promise<BenchResult[]>> = {
@@ -18,6 +19,8 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   scorer: benchScorer,
   // Clones through the API: fast espeak clone, speech beside thorough jobs, the scorer's cost and EER.
   cloning: benchCloning,
+  // Normaliser + Kokoro English G2P: MB/s, share of a sentence, lexicon heap and load time.
+  text: benchText,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -37,6 +37,8 @@ const invalid = (code: string, message: string, param: string | null = null) => 
 export const errors = {
   invalidParam: (param: string, message: string, code = 'invalid_parameter') => invalid(code, message, param),
   missingParam: (param: string) => invalid('missing_parameter', `Missing required parameter '${param}'`, param),
+  unknownLanguage: (value: string, known: readonly string[]) =>
+    invalid('unknown_language', `Unknown language ${JSON.stringify(value)}; Kokoro phonemises ${known.join(', ')} (or name a voice)`, 'language'),
   emptyInput: () => invalid('empty_input', "'input' must contain something to speak", 'input'),
   inputTooLong: (length: number, max: number) => invalid('input_too_long', `'input' is ${length} characters long; the maximum is ${max}`, 'input'),
   invalidSpeed: (value: unknown) => invalid('invalid_speed', `'speed' must be a number from 0.25 to 4.0, got ${JSON.stringify(value)}`, 'speed'),

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { Config } from '../config.js';
+import { LEXICON_COMMIT, importLexicon, lexiconDir } from '../engines/kokoro/g2p/lexicon-files.js';
 import { installedModels } from '../engines/kokoro/installed.js';
 import { KOKORO_VARIANTS } from '../engines/kokoro/model-files.js';
 import { createProgressBar } from '../engines/kokoro/progress.js';
@@ -78,5 +79,20 @@ export function addModelCommands(models: Command, withConfig: (command: Command)
     } else if (result.installed.length === 0 && result.rejected.length > 0) {
       process.exitCode = 1;
     }
+  });
+
+  withConfig(
+    models
+      .command('import-lexicon')
+      .description(
+        `install misaki's English lexicons (us_gold.json, us_silver.json, gb_gold.json, gb_silver.json, commit ${LEXICON_COMMIT.slice(0, 7)}) ` +
+          'from a local folder, e.g. a copy of misaki/data/; each file is verified against its pinned SHA-256',
+      )
+      .argument('<dir>', 'folder holding the four files'),
+  ).action(async (dir: string, options: Record<string, unknown>) => {
+    const config = readConfig(options);
+    const dest = lexiconDir(config.modelDir!);
+    const installed = await importLexicon(dir, dest);
+    process.stdout.write(`Imported into ${dest}: ${installed.join(', ')}\n`);
   });
 }

@@ -132,6 +132,8 @@ export interface EngineInfo {
   readonly openAiAliases: Readonly<Record<string, string>>;
   /** Loads the engine itself (in a worker thread or in-process). */
   load(options?: EngineLoadOptions): Promise<Engine>;
+  /** Engine-specific facts for /health, beside `available` (Kokoro: its English lexicons). */
+  health?(): Record<string, unknown>;
 }
 
 const LOAD_FAILED = 'engine failed to load: ';

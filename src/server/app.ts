@@ -31,6 +31,9 @@ import { pronunciationRoutes } from './routes/pronunciations.js';
 import type { ServerLexicon } from '../pronunciations/index.js';
 import { similarityRoutes } from './routes/similarity.js';
 import { speechRoutes } from './routes/speech.js';
+import { phonemeRoutes } from './routes/phonemes.js';
+import { PhonemeService } from '../speech/phonemes.js';
+import { lexiconDir } from '../engines/kokoro/g2p/lexicon-files.js';
 import { voiceRoutes } from './routes/voices.js';
 import type { Uploads } from './uploads/index.js';
 import type { Drain } from './shutdown.js';
@@ -58,6 +61,8 @@ export interface AppDeps {
   lexicon?: ServerLexicon;
   /** Starts a thorough clone as a job (the job runner); without it, thorough clones are 503 `jobs_unavailable`. */
   submitThorough?: SubmitThorough;
+  /** POST /v1/audio/phonemes; default: one over the speech service's pieces and the model directory's lexicons. */
+  phonemes?: PhonemeService;
 }
 
 const BODY_LIMIT = 1024 * 1024;
@@ -126,6 +131,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(multipart, { limits: { fileSize: deps.config.maxUploadMb * 1024 * 1024 } });
 
   speechRoutes(app, { library: deps.library, speech: deps.speech, maxInputChars: deps.config.maxInputChars });
+  const phonemes = deps.phonemes ?? new PhonemeService({ pieces: (input) => deps.speech.pieces(input), lexiconDir: lexiconDir(deps.config.modelDir!) });
+  phonemeRoutes(app, { library: deps.library, phonemes, maxInputChars: deps.config.maxInputChars });
   voiceRoutes(app, deps.library, deps.uploads, deps.config.maxUploadMb * 1024 * 1024);
   analyzeRoutes(app, deps.uploads, deps.config.maxUploadMb * 1024 * 1024);
   similarityRoutes(app, { uploads: deps.uploads, library: deps.library, speech: deps.speech, maxUploadBytes: deps.config.maxUploadMb * 1024 * 1024 });

@@ -17,3 +17,8 @@ export function sampleTensor(seed = 1): Float32Array {
   for (let i = 0; i < t.length; i++) t[i] = (((i * 7919 + seed * 104729) % 2001) - 1000) / 1024;
   return t;
 }
+
+/** misaki's English lexicons (`../shared/data/misaki`), where this machine has them; tests that need them skip otherwise. */
+export const MISAKI_LEXICON_DIR: string | undefined = [`${ROOT}../shared/data/misaki`, '/work/shared/data/misaki'].find((dir) =>
+  existsSync(`${dir}/us_gold.json`),
+);

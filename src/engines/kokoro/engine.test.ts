@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { sampleTensor } from '../../test-support/fixtures.js';
+import { MISAKI_LEXICON_DIR, sampleTensor } from '../../test-support/fixtures.js';
 import { closestStyleRow, decodeTinyWaveform, makeTinyKokoroModel } from '../../test-support/tiny-kokoro.js';
 import { EspeakEngine } from '../espeak/engine.js';
 import { renderPiece } from '../render.js';
@@ -115,6 +115,27 @@ describe('KokoroEngine with a tiny model of Kokoro’s signature', () => {
     }
     counting.tokenPieces('Hello world.', 'en-us');
     assert.equal(counts.length, 1, 'no report when nothing was dropped');
+  });
+
+  test('English without a lexicon beside the model goes through espeak-ng alone', () => {
+    assert.equal(engine.lexicons.get('en-us'), null, 'the temporary model directory has no lexicon/');
+    assert.equal(engine.phonemize('sheikh', 'en-us').phonemes, 'ʃˈAk', "espeak's reading");
+  });
+
+  test('with the lexicons, English is read lexicon first, each language loaded on first use', { skip: MISAKI_LEXICON_DIR === undefined && 'misaki lexicons not on this machine' }, async () => {
+    const withLexicon = await KokoroEngine.load(join(dir, 'model.onnx'), { lexiconDir: MISAKI_LEXICON_DIR! });
+    try {
+      assert.equal(withLexicon.lexicons.isLoaded('en-us'), false, 'nothing read at load');
+      withLexicon.tokenPieces('Bonjour.', 'fr-fr');
+      assert.equal(withLexicon.lexicons.isLoaded('en-us'), false, 'French does not read it');
+      const [ids] = withLexicon.tokenPieces('The sheikh, the butter.', 'en-us');
+      assert.deepEqual(ids, tokenize('ðə ʃˈik, ðə bˈʌTəɹ.'), 'gold: ʃˈik; the flap as Kokoro v1.0 has it');
+      assert.equal(withLexicon.lexicons.isLoaded('en-us'), true);
+      assert.equal(withLexicon.lexicons.isLoaded('en-gb'), false, 'British is read only when spoken');
+      assert.equal(withLexicon.phonemize('Zyzzyvaquux.', 'en-us').phonemes, engine.phonemize('Zyzzyvaquux.', 'en-us').phonemes, 'an unknown word falls back to espeak');
+    } finally {
+      await withLexicon.release();
+    }
   });
 
   test('espeak voices are refused', async () => {

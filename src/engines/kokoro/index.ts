@@ -1,5 +1,6 @@
 import type { BuiltinVoice, Engine, EngineInfo, EngineLoadOptions } from '../engine.js';
 import { engineLoadError } from '../engine.js';
+import { lexiconHealth } from './g2p/lexicon-files.js';
 import { KokoroInstall } from './install.js';
 import { KOKORO_VOICE_NAMES } from './model-files.js';
 import { KOKORO_DEFAULT_VOICE, KOKORO_OPENAI_ALIASES, kokoroNameMetadata } from './voices.js';
@@ -57,6 +58,7 @@ export function kokoroInfo(settings: KokoroSettings, install = new KokoroInstall
     builtinVoices: () => voices,
     defaultVoice: KOKORO_DEFAULT_VOICE,
     openAiAliases: KOKORO_OPENAI_ALIASES,
+    health: () => ({ lexicon: lexiconHealth(settings.modelDir) }),
     load: async (options: EngineLoadOptions = {}): Promise<Engine> => {
       const [{ KokoroEngine }, { EspeakEngine }] = await Promise.all([import('./engine.js'), import('../espeak/engine.js')]);
       const espeak = options.engine?.('espeak').then((e) => {

@@ -37,6 +37,9 @@
 //  - hi, es, fr-fr, it, pt-br follow Kokoro's own path (misaki EspeakG2P) and are not fallbacks.
 
 import type { EspeakEngine } from '../espeak/engine.js';
+import { EnglishG2P, contextBefore } from './g2p/english.js';
+import type { Lexicon } from './g2p/lexicon.js';
+import { NO_CONTEXT } from './g2p/words.js';
 
 export type KokoroLanguage = 'en-us' | 'en-gb' | 'es' | 'fr-fr' | 'hi' | 'it' | 'pt-br' | 'ja' | 'cmn';
 
@@ -260,9 +263,9 @@ const KEPT_PUNCTUATION = new Set(';:,.!?—…"()“”');
 /** Kept between two digits (3.14, 1,000, 12:30) so that espeak reads the number. */
 const NUMERIC_PUNCTUATION = new Set('.,:');
 
-/** Text normalisation before splitting (kokoro.js normalize_text, misaki EspeakG2P / ja / zh). */
-function normalizeText(text: string, language: KokoroLanguage): string {
-  let t = text
+/** Quotes, CJK and Devanagari punctuation, lone en dashes (kokoro.js normalize_text, misaki EspeakG2P / ja / zh). */
+function normalizeMarks(text: string): string {
+  return text
     .replace(/[‘’]/g, "'")
     .replace(/«/g, '“')
     .replace(/»/g, '”')
@@ -280,8 +283,14 @@ function normalizeText(text: string, language: KokoroLanguage): string {
     .replace(/（/g, ' (')
     .replace(/）/g, ') ')
     // An en dash standing alone is a dash (ours; Kokoro's vocab has only the em dash).
-    .replace(/(?<=\s)–(?=\s)/g, '—')
-    .replace(/\s+/g, ' ');
+    .replace(/(?<=\s)–(?=\s)/g, '—');
+}
+
+/** Text normalisation before splitting. */
+function normalizeText(text: string, language: KokoroLanguage): string {
+  // Every mark normalizeMarks replaces is outside ASCII: plain ASCII text skips it.
+  let t = /[^\x00-\x7f]/.test(text) ? normalizeMarks(text) : text;
+  t = t.replace(/\s+/g, ' ');
   if (language === 'en-us' || language === 'en-gb') {
     // kokoro.js normalize_text, step 4: so that the period is not read as a sentence end.
     // ("etc." loses its period only when the sentence goes on in lower case; kokoro.js's
@@ -306,39 +315,53 @@ interface Section {
  * them (kokoro.js: `(\s*[PUNCTUATION]+\s*)+`), except that . , : between digits stay in the word.
  */
 function splitOnPunctuation(text: string): Section[] {
-  const chars = Array.from(text);
-  const isPunct = chars.map(
-    (c, i) =>
-      SPLIT_PUNCTUATION.has(c) &&
-      !(NUMERIC_PUNCTUATION.has(c) && /\d/.test(chars[i - 1] ?? '') && /\d/.test(chars[i + 1] ?? '')),
-  );
+  // By UTF-16 code unit: every mark, digit and space tested is one unit, and no surrogate is one.
+  const n = text.length;
+  const isPunct = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = text[i]!;
+    if (SPLIT_PUNCTUATION.has(c) && !(NUMERIC_PUNCTUATION.has(c) && isDigit(text.charCodeAt(i - 1)) && isDigit(text.charCodeAt(i + 1)))) isPunct[i] = 1;
+  }
   const sections: Section[] = [];
   let i = 0;
-  while (i < chars.length) {
+  while (i < n) {
     // A run of punctuation and whitespace holding at least one punctuation mark is punctuation.
     let j = i;
     let hasPunct = false;
-    while (j < chars.length && (isPunct[j] || /\s/.test(chars[j]!))) {
-      hasPunct ||= isPunct[j]!;
+    while (j < n && (isPunct[j] === 1 || isSpace(text.charCodeAt(j)))) {
+      hasPunct ||= isPunct[j] === 1;
       j++;
     }
     if (j > i && hasPunct) {
-      sections.push({ punctuation: true, text: chars.slice(i, j).join('') });
+      sections.push({ punctuation: true, text: text.slice(i, j) });
       i = j;
       continue;
     }
     // Otherwise words, up to the whitespace before the next punctuation mark.
     let k = j;
-    while (k < chars.length && !isPunct[k]) k++;
+    while (k < n && isPunct[k] === 0) k++;
     let end = k;
-    if (k < chars.length) while (end > j && /\s/.test(chars[end - 1]!)) end--;
-    const words = chars.slice(i, end).join('');
+    if (k < n) while (end > j && isSpace(text.charCodeAt(end - 1))) end--;
+    const words = text.slice(i, end);
     const last = sections.at(-1);
     if (last && !last.punctuation) last.text += words;
     else sections.push({ punctuation: false, text: words });
     i = end;
   }
   return sections;
+}
+
+/** What /\d/ matches (ASCII digits); NaN (out of range) is none. */
+function isDigit(code: number): boolean {
+  return code >= 0x30 && code <= 0x39;
+}
+
+/** What /\s/ matches, by code unit. */
+function isSpace(code: number): boolean {
+  return (
+    code === 0x20 || (code >= 0x09 && code <= 0x0d) || code === 0xa0 || code === 0x1680 || (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 || code === 0x2029 || code === 0x202f || code === 0x205f || code === 0x3000 || code === 0xfeff
+  );
 }
 
 /** Phonemes of a text and the pieces they were joined from. */
@@ -355,25 +378,80 @@ export interface PhonemizedText {
 
 /**
  * Phonemises text for Kokoro: normalises quotes and CJK punctuation, splits the text on
- * punctuation, has espeak-ng phonemise the stretches between (its IPA output drops punctuation),
- * post-processes them with `toKokoroPhonemes`, and puts back the punctuation Kokoro's vocab has
- * (`;:,.!?—…"()“”`); other marks (¡ ¿ [ ] { }) only separate.
+ * punctuation, phonemises the stretches between and puts back the punctuation Kokoro's vocab
+ * has (`;:,.!?—…"()“”`); other marks (¡ ¿ [ ] { }) only separate. English with its lexicon
+ * (en-us, en-gb) goes lexicon first (g2p/english.ts), espeak-ng only for the words it lacks;
+ * every other language, and English without a lexicon, goes through espeak-ng
+ * (`toKokoroPhonemes`).
  */
 export function phonemizeText(
   espeak: Pick<EspeakEngine, 'phonemize'>,
   text: string,
   language: KokoroLanguage,
+  lexicon: Lexicon | null = null,
 ): PhonemizedText {
-  const voice = ESPEAK_VOICES[language];
+  const english = language === 'en-us' || language === 'en-gb';
+  const sections = splitOnPunctuation(normalizeText(text, language));
+  const punctuation = (section: Section): string =>
+    Array.from(section.text, (c) => (KEPT_PUNCTUATION.has(c) ? c : ' ')).join('').replace(/\s+/g, ' ');
   const pieces: string[] = [];
-  for (const section of splitOnPunctuation(normalizeText(text, language))) {
-    if (section.punctuation) {
-      pieces.push(Array.from(section.text, (c) => (KEPT_PUNCTUATION.has(c) ? c : ' ')).join('').replace(/\s+/g, ' '));
-    } else if (section.text.trim().length > 0) {
-      pieces.push(toKokoroPhonemes(espeak.phonemize(section.text, voice), language));
+  if (english && lexicon !== null) {
+    const g2p = englishG2P(espeak, lexicon, language);
+    // From the last section to the first, so that each word knows how the next one starts.
+    let ctx = NO_CONTEXT;
+    for (let i = sections.length - 1; i >= 0; i--) {
+      const section = sections[i]!;
+      if (section.punctuation) {
+        pieces.push(punctuation(section));
+        ctx = contextBefore(section.text, ctx);
+      } else if (section.text.trim().length > 0) {
+        const { phonemes, context } = g2p.stretch(section.text, ctx);
+        pieces.push(toVersion1(phonemes.join(' ')));
+        ctx = context;
+      }
+    }
+    pieces.reverse();
+  } else {
+    const voice = ESPEAK_VOICES[language];
+    for (const section of sections) {
+      if (section.punctuation) pieces.push(punctuation(section));
+      else if (section.text.trim().length > 0) pieces.push(toKokoroPhonemes(espeak.phonemize(section.text, voice), language));
     }
   }
   let phonemes = pieces.join('').replace(/\s+/g, ' ').trim();
-  if (language === 'en-us' || language === 'en-gb') phonemes = possessiveZ(phonemes);
+  if (english) phonemes = possessiveZ(phonemes);
   return { phonemes, pieces };
+}
+
+/** misaki for Kokoro v1.0 (not version 2.0): the lexicon's flap and glottal stop become T and t. */
+function toVersion1(phonemes: string): string {
+  return phonemes.replaceAll('ɾ', 'T').replaceAll('ʔ', 't');
+}
+
+/** One EnglishG2P (and its memo) per lexicon and espeak instance. */
+const ENGLISH = new WeakMap<Lexicon, WeakMap<object, EnglishG2P>>();
+
+function englishG2P(espeak: Pick<EspeakEngine, 'phonemize'>, lexicon: Lexicon, language: KokoroLanguage): EnglishG2P {
+  let byEspeak = ENGLISH.get(lexicon);
+  if (!byEspeak) ENGLISH.set(lexicon, (byEspeak = new WeakMap()));
+  let g2p = byEspeak.get(espeak);
+  if (!g2p) byEspeak.set(espeak, (g2p = new EnglishG2P(lexicon, (word) => espeakWord(espeak, word, language))));
+  return g2p;
+}
+
+/** espeak's reading of single words the lexicon lacks, per espeak instance and language; bounded (cleared when full). */
+const ESPEAK_WORDS = new WeakMap<object, Map<string, string>>();
+const ESPEAK_WORDS_MAX = 20_000;
+
+function espeakWord(espeak: Pick<EspeakEngine, 'phonemize'>, word: string, language: KokoroLanguage): string {
+  let cache = ESPEAK_WORDS.get(espeak);
+  if (!cache) ESPEAK_WORDS.set(espeak, (cache = new Map()));
+  const key = `${language}\u0000${word}`;
+  let ps = cache.get(key);
+  if (ps === undefined) {
+    ps = toKokoroPhonemes(espeak.phonemize(word, ESPEAK_VOICES[language]), language);
+    if (cache.size >= ESPEAK_WORDS_MAX) cache.clear();
+    cache.set(key, ps);
+  }
+  return ps;
 }

@@ -6,6 +6,7 @@
 import { mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fileSize, sha256File } from '../../files.js';
+import { LEXICON_BASE_URL, lexiconDir, pullLexicon } from './g2p/lexicon-files.js';
 import { downloadFile, type ProgressCallback } from './http-download.js';
 import { withModelDirLock, type InstallLockOptions } from './install-lock.js';
 import { readManifest, writeManifest, type KokoroManifest, type ManifestFile } from './manifest.js';
@@ -27,6 +28,11 @@ export interface PullOptions {
   catalog?: KokoroCatalog;
   /** The install lock's stale window and how long to wait for another install; default: refuse at once. */
   lock?: Omit<InstallLockOptions, 'signal'>;
+  /**
+   * Where misaki's English lexicons are fetched from (into `<dir>/lexicon/`, after the manifest);
+   * null: not fetched. Default: the pinned public commit with the default catalog, none with an injected one.
+   */
+  lexiconBaseUrl?: string | null;
 }
 
 export interface PullResult {
@@ -118,6 +124,14 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
     }
     manifest.installedAt = new Date().toISOString();
     await writeManifest(dir, manifest);
+    // After the manifest: a model without its lexicon still speaks (English through espeak-ng).
+    const lexiconBaseUrl = options.lexiconBaseUrl !== undefined ? options.lexiconBaseUrl : options.catalog ? null : LEXICON_BASE_URL;
+    if (lexiconBaseUrl !== null) {
+      const { retries, retryDelayMs, onProgress } = options;
+      const lexicon = await pullLexicon({ dest: lexiconDir(dir), baseUrl: lexiconBaseUrl, onProgress, signal, retries, retryDelayMs });
+      downloaded.push(...lexicon.downloaded);
+      skipped.push(...lexicon.skipped);
+    }
     return { manifest, downloaded, skipped };
   };
   return withModelDirLock(dir, run, { ...options.lock, ...(options.signal && { signal: options.signal }) });

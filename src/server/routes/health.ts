@@ -12,7 +12,7 @@ export function healthRoutes(
     engines: Object.fromEntries(
       deps.engines.map((e) => [
         e.id,
-        { available: e.available(), sample_rate: e.sampleRate, description: e.description, ...(!e.available() && { install: e.installHint }) },
+        { available: e.available(), sample_rate: e.sampleRate, description: e.description, ...(!e.available() && { install: e.installHint }), ...e.health?.() },
       ]),
     ),
     default_voice: deps.library.defaultVoiceName(),

@@ -1,0 +1,46 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { PhonemeService } from '../../speech/phonemes.js';
+import type { VoiceLibrary } from '../../voices/library.js';
+import { errors } from '../errors.js';
+
+const PhonemesBody = Type.Object(
+  {
+    input: Type.String({ description: 'Text to phonemise' }),
+    language: Type.Optional(Type.String({ description: 'A Kokoro language: en-us, en-gb, es, fr-fr, hi, it, pt-br, ja, cmn (default: the voice’s, else en-us)' })),
+    voice: Type.Optional(Type.Union([Type.String(), Type.Object({ id: Type.String() })], { description: 'A voice: its engine and language decide the reading' })),
+    normalization_options: Type.Optional(Type.Object({}, { additionalProperties: true, description: 'Accepted; the server’s normaliser runs with its defaults' })),
+  },
+  { additionalProperties: true },
+);
+type PhonemesBody = Static<typeof PhonemesBody>;
+
+const PhonemesReply = Type.Object({
+  normalized: Type.String(),
+  phonemes: Type.String(),
+  tokens: Type.Optional(Type.Array(Type.Integer())),
+  language: Type.String(),
+  dropped: Type.Optional(Type.Record(Type.String(), Type.Integer())),
+});
+
+/** POST /v1/audio/phonemes: what the engine would be given for a text (normalised text, phonemes, Kokoro's token ids). */
+export function phonemeRoutes(app: FastifyInstance, deps: { library: VoiceLibrary; phonemes: PhonemeService; maxInputChars: number }): void {
+  app.post<{ Body: PhonemesBody }>(
+    '/v1/audio/phonemes',
+    {
+      schema: {
+        summary: 'Phonemise text exactly as the engine would (normalised text, phonemes, Kokoro token ids, dropped symbols)',
+        tags: ['speech'],
+        body: PhonemesBody,
+        response: { 200: PhonemesReply },
+      },
+    },
+    async (request) => {
+      const body = request.body;
+      if (body.input.trim().length === 0) throw errors.emptyInput();
+      if (body.input.length > deps.maxInputChars) throw errors.inputTooLong(body.input.length, deps.maxInputChars);
+      const voice = body.voice === undefined ? null : await deps.library.resolve(body.voice, 'voice');
+      return deps.phonemes.phonemes(body.input, { voice, language: body.language ?? null });
+    },
+  );
+}
