@@ -30,6 +30,11 @@ export interface AutoInstallOptions {
 export async function autoInstallKokoro(options: AutoInstallOptions): Promise<boolean> {
   const { install, logger } = options;
   if (install.modelInstalled() && install.installedVoices().size > 0) return false;
+  if (!install.modelInstalled() && install.foundModels().length > 0) {
+    // Someone's own download with models to choose from: downloading another beside them would not help.
+    logger.warn({ event: 'model.ambiguous', dir: install.dir, found: install.foundModels() }, `Kokoro is not loaded: ${install.modelProblem()}`);
+    return false;
+  }
   const started = performance.now();
   const lockStaleMs = options.lockStaleMs ?? INSTALL_LOCK_STALE_MS;
   const log = progressLog(logger);

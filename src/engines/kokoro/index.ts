@@ -14,9 +14,9 @@ const KOKORO_SAMPLE_RATE = 24_000;
 export type KokoroInfo = EngineInfo & { readonly install: KokoroInstall };
 
 export interface KokoroSettings {
-  /** The model directory: `<dir>/<variant>` and `<dir>/voices/<name>.bin`. */
+  /** The model directory, in any layout `locateKokoro` (layout.ts) reads. */
   modelDir: string;
-  /** The ONNX file to load, e.g. model_quantized.onnx. */
+  /** The ONNX file to load, e.g. model_quantized.onnx; when absent, the only .onnx there. */
   modelVariant: string;
   /** onnxruntime intra-op threads per session (each synthesis thread has one session). */
   onnxThreads: number;
@@ -28,7 +28,7 @@ export interface KokoroSettings {
  * its voice pack is there. Nothing is read until a voice speaks: start-up stays fast.
  */
 export function kokoroInfo(settings: KokoroSettings, install = new KokoroInstall(settings.modelDir, settings.modelVariant)): KokoroInfo {
-  const howToInstall = `Install it with \`litetts models pull\` (or set LITETTS_MODEL_DIR to a folder holding ${settings.modelVariant} and voices/*.bin).`;
+  const howToInstall = `Install it with \`litetts models pull\` (or set LITETTS_MODEL_DIR to a folder holding Kokoro: a kokoro-onnx download, an onnx-community snapshot, or a pulled install).`;
   const voices: readonly BuiltinVoice[] = KOKORO_VOICE_NAMES.map((name) => {
     const meta = kokoroNameMetadata(name)!;
     return {
@@ -38,7 +38,7 @@ export function kokoroInfo(settings: KokoroSettings, install = new KokoroInstall
       gender: meta.gender,
       description: `${meta.label} (Kokoro-82M)`,
       installed: () => install.voiceInstalled(name),
-      source: { file: install.voicePath(name) },
+      source: { read: async () => install.readVoice(name) },
     };
   });
   return {
@@ -47,7 +47,8 @@ export function kokoroInfo(settings: KokoroSettings, install = new KokoroInstall
     description: `Kokoro-82M (${settings.modelVariant}, onnxruntime on the CPU)`,
     get installHint(): string {
       const d = install.downloading;
-      if (d === null) return howToInstall;
+      const problem = install.modelInstalled() ? null : install.modelProblem();
+      if (d === null) return problem ? `${howToInstall} (${problem})` : howToInstall;
       const share = d.total ? ` (${Math.floor((100 * d.received) / d.total)} % of ${(d.total / 1e6).toFixed(1)} MB)` : '';
       return `It is being downloaded now: ${d.file}${share}; retry shortly. ${howToInstall}`;
     },
