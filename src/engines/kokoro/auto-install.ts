@@ -4,7 +4,7 @@ import { INSTALL_LOCK_STALE_MS } from './install-lock.js';
 import type { KokoroInstall } from './install.js';
 import type { KokoroCatalog } from './model-files.js';
 import { createProgressBar, type ProgressStream } from './progress.js';
-import { pullModel } from './pull.js';
+import { PULL_ADVICE, pullModel } from './pull.js';
 
 export interface AutoInstallOptions {
   install: KokoroInstall;
@@ -72,10 +72,10 @@ export async function autoInstallKokoro(options: AutoInstallOptions): Promise<bo
   } catch (error) {
     install.downloading = null;
     if (options.signal?.aborted) return false;
+    const message = error instanceof Error ? error.message : String(error);
     logger.warn(
       { event: 'model.download.failed', err: error },
-      `Kokoro could not be downloaded (${error instanceof Error ? error.message : String(error)}); espeak serves meanwhile. ` +
-        'Install it with `litetts models pull`, or point LITETTS_MODEL_DIR at a folder holding the model and voices/*.bin.',
+      `Kokoro could not be downloaded (espeak serves meanwhile): ${message}${message.includes(PULL_ADVICE) ? '' : `; ${PULL_ADVICE}`}`,
     );
     return false;
   }
