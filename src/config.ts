@@ -9,6 +9,8 @@ import { z } from 'zod';
  * A bad value stops the start with a message naming the setting and where it came from.
  */
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+/** The same list as logging.ts's LOG_FORMATS (config stays free of the logger's imports). */
+const LOG_FORMATS = ['auto', 'pretty', 'json'] as const;
 
 const schema = z
   .object({
@@ -17,6 +19,7 @@ const schema = z
     dataDir: z.string().min(1),
     logLevel: z.enum(LOG_LEVELS),
     logDir: z.string().min(1).nullable(),
+    logFormat: z.enum(LOG_FORMATS),
     workers: z.number().int().min(1).max(64),
     maxQueue: z.number().int().min(0).max(100_000),
     maxInputChars: z.number().int().min(1).max(1_000_000),
@@ -69,6 +72,7 @@ export function defaultConfig(): Config {
     dataDir: './data',
     logLevel: 'info',
     logDir: null,
+    logFormat: 'auto',
     workers: Math.max(1, availableParallelism()),
     maxQueue: 64,
     maxInputChars: 4096,
@@ -120,6 +124,7 @@ export const SETTINGS: Readonly<Record<ConfigKey, { env: string; kind: Kind; hel
   dataDir: { env: 'LITETTS_DATA_DIR', kind: 'string', help: 'directory holding everything the server owns' },
   logLevel: { env: 'LITETTS_LOG_LEVEL', kind: 'string', help: `log level (${LOG_LEVELS.join(', ')})` },
   logDir: { env: 'LITETTS_LOG_DIR', kind: 'nullable-string', help: 'also write main.log and errors.log here' },
+  logFormat: { env: 'LITETTS_LOG_FORMAT', kind: 'string', help: `log lines on stdout (${LOG_FORMATS.join(', ')}; auto: pretty on a terminal, else JSON)` },
   workers: { env: 'LITETTS_WORKERS', kind: 'int', help: 'synthesis worker threads (default: CPU cores)' },
   maxQueue: { env: 'LITETTS_MAX_QUEUE', kind: 'int', help: 'speech requests allowed to wait beyond the workers; more get 503' },
   maxInputChars: { env: 'LITETTS_MAX_INPUT_CHARS', kind: 'int', help: 'longest accepted speech input, in characters' },
