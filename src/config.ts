@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { MP3_BITRATES } from './audio/encoders/mp3-bitrates.js';
 
 /**
  * One typed configuration. Sources, strongest first: command-line flags, LITETTS_*
@@ -34,7 +35,10 @@ const schema = z
     maxReferenceSeconds: z.number().int().min(1).max(3600),
     uploadConcurrency: z.number().int().min(1).max(64),
     uploadTimeoutSeconds: z.number().int().min(1).max(3600),
-    mp3Bitrate: z.number().int().min(8).max(320),
+    mp3Bitrate: z
+      .number()
+      .int()
+      .refine((kbps) => (MP3_BITRATES as readonly number[]).includes(kbps), `must be one of ${MP3_BITRATES.join(', ')} (kbit/s, the bitrates MP3 has)`),
     opusBitrate: z.number().int().min(6).max(256),
     aacBitrate: z.number().int().min(16).max(320),
     sentenceMaxChars: z.number().int().min(20).max(5000),
@@ -139,7 +143,7 @@ export const SETTINGS: Readonly<Record<ConfigKey, { env: string; kind: Kind; hel
   maxReferenceSeconds: { env: 'LITETTS_MAX_REFERENCE_SECONDS', kind: 'int', help: 'longest stretch of reference audio decoded and analysed; the rest is ignored (and the analysis says so)' },
   uploadConcurrency: { env: 'LITETTS_UPLOAD_CONCURRENCY', kind: 'int', help: 'uploads (imports, reference audio) parsed at the same time; more get 503' },
   uploadTimeoutSeconds: { env: 'LITETTS_UPLOAD_TIMEOUT_SECONDS', kind: 'int', help: 'longest an upload may take to parse or decode before it is refused' },
-  mp3Bitrate: { env: 'LITETTS_MP3_BITRATE', kind: 'int', help: 'mp3 bitrate, kbit/s' },
+  mp3Bitrate: { env: 'LITETTS_MP3_BITRATE', kind: 'int', help: `mp3 bitrate, kbit/s (${MP3_BITRATES.join(', ')})` },
   opusBitrate: { env: 'LITETTS_OPUS_BITRATE', kind: 'int', help: 'opus bitrate, kbit/s' },
   aacBitrate: { env: 'LITETTS_AAC_BITRATE', kind: 'int', help: 'aac bitrate, kbit/s' },
   sentenceMaxChars: { env: 'LITETTS_SENTENCE_MAX_CHARS', kind: 'int', help: 'longest text piece synthesised at once' },

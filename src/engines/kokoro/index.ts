@@ -47,7 +47,8 @@ export function kokoroInfo(settings: KokoroSettings, install = new KokoroInstall
     description: `Kokoro-82M (${settings.modelVariant}, onnxruntime on the CPU)`,
     get installHint(): string {
       const d = install.downloading;
-      const problem = install.modelInstalled() ? null : install.modelProblem();
+      // Only where there are models to choose from: "no model here" is what the advice already answers.
+      const problem = !install.modelInstalled() && install.foundModels().length > 0 ? install.modelProblem() : null;
       if (d === null) return problem ? `${howToInstall} (${problem})` : howToInstall;
       const share = d.total ? ` (${Math.floor((100 * d.received) / d.total)} % of ${(d.total / 1e6).toFixed(1)} MB)` : '';
       return `It is being downloaded now: ${d.file}${share}; retry shortly. ${howToInstall}`;
