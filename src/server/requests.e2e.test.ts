@@ -13,6 +13,14 @@ describe('requests', () => {
     await server?.stop();
   });
 
+  test('the start-up line says where it listens, where the dashboard is, and which engines are ready', () => {
+    const line = server.logs.find((l) => String(l.msg).startsWith('LiteTTS listening'));
+    assert.equal(
+      line?.msg,
+      `LiteTTS listening on ${server.url}; dashboard ${server.url}/, API docs ${server.url}/docs; engines: kokoro not installed (\`litetts models pull\`, or LITETTS_MODEL_DIR), espeak ready`,
+    );
+  });
+
   test('?engine= is validated like ?kind=: an unknown one is a 400 naming the engines, not an empty list', async () => {
     for (const path of ['/v1/voices', '/v1/audio/voices', '/v1/voices/custom']) {
       const bogus = await fetch(`${server.url}${path}?engine=bogus`);

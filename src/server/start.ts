@@ -102,7 +102,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       defaultVoice: library.defaultVoiceName(),
       engines: engines.map((e) => ({ id: e.id, available: e.available(), ...(!e.available() && { install: e.installHint }) })),
     },
-    `LiteTTS listening on ${url}`,
+    `LiteTTS listening on ${url}; dashboard ${url}/, API docs ${url}/docs; ${enginesLine(engines, config.modelAutoDownload)}`,
   );
   // Warm engines and encoders after listening, so start-up stays fast; early requests just wait a little.
   const started = performance.now();
@@ -161,4 +161,14 @@ async function warmUp(renderer: Renderer, engines: readonly EngineInfo[], librar
     voices.push({ voice: data, language: voice.language });
   }
   await renderer.warmUp(voices);
+}
+
+/** The start-up line's engines: which speak now, and what the others wait for. */
+function enginesLine(engines: readonly EngineInfo[], autoDownload: boolean): string {
+  const states = engines.map((e) => {
+    if (e.available()) return `${e.id} ready`;
+    if (e.id === 'kokoro' && autoDownload) return `${e.id} not installed (downloading it in the background)`;
+    return `${e.id} not installed (\`litetts models pull\`, or LITETTS_MODEL_DIR)`;
+  });
+  return `engines: ${states.join(', ')}`;
 }
