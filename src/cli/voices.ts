@@ -75,7 +75,8 @@ export function addVoiceCommands(voices: Command, withConfig: (command: Command)
       const bytes = new Uint8Array(await readFile(file));
       const imported = await importVoices(library, basename(file), bytes, {
         voiceName: options.name as string | undefined,
-        temporary: Boolean(options.temporary),
+        // Absent: custom, unless --session or --ttl asks for a temporary voice (as over HTTP).
+        temporary: options.temporary ? true : undefined,
         sessionId: options.session as string | undefined,
         ttlSeconds: options.ttl as number | undefined,
         description: options.description as string | undefined,
@@ -158,7 +159,8 @@ export function addVoiceCommands(voices: Command, withConfig: (command: Command)
       const voice = await library.blend({
         name,
         voices: formula,
-        temporary: Boolean(options.temporary),
+        // Absent: custom, unless --session or --ttl asks for a temporary voice (as over HTTP).
+        temporary: options.temporary ? true : undefined,
         sessionId: options.session as string | undefined,
         description: options.description as string | undefined,
       });

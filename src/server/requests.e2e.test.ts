@@ -21,6 +21,34 @@ describe('requests', () => {
     );
   });
 
+  test('defaults: blends and imports are custom unless they ask for a temporary voice (temporary, or a session or lifetime)', async () => {
+    const blend = async (body: Record<string, unknown>) => {
+      const response = await fetch(`${server.url}/v1/voices/blend`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ voices: 'espeak-en-us-female+espeak-en-gb-male', ...body }),
+      });
+      assert.equal(response.status, 201, JSON.stringify(body));
+      return ((await response.json()) as { voice: { kind: string; expires_at: string | null } }).voice;
+    };
+    assert.equal((await blend({ name: 'default-blend' })).kind, 'custom', 'a blend without temporary');
+    assert.equal((await blend({ name: 'asked-blend', temporary: true })).kind, 'temporary', 'temporary: true');
+    assert.equal((await blend({ name: 'session-blend', session_id: 's1' })).kind, 'temporary', 'a session asks for a temporary voice');
+
+    const importOne = async (name: string, fields: Record<string, string> = {}) => {
+      const download = await fetch(`${server.url}/v1/voices/espeak-en-us-female/download`);
+      const form = new FormData();
+      form.append('file', new Blob([await download.arrayBuffer()]), 'voice.json');
+      form.append('voice_name', name);
+      for (const [k, v] of Object.entries(fields)) form.append(k, v);
+      const response = await fetch(`${server.url}/v1/voices/import`, { method: 'POST', body: form });
+      assert.equal(response.status, 201, await response.clone().text());
+      return ((await response.json()) as { data: { kind: string }[] }).data[0]!;
+    };
+    assert.equal((await importOne('default-import')).kind, 'custom', 'an import without temporary');
+    assert.equal((await importOne('asked-import', { temporary: 'true' })).kind, 'temporary', 'temporary=true');
+  });
+
   test('?engine= is validated like ?kind=: an unknown one is a 400 naming the engines, not an empty list', async () => {
     for (const path of ['/v1/voices', '/v1/audio/voices', '/v1/voices/custom']) {
       const bogus = await fetch(`${server.url}${path}?engine=bogus`);

@@ -31,7 +31,8 @@ type PatchBody = Static<typeof PatchBody>;
 const BlendBody = Type.Object({
   name: Type.String(),
   voices: Type.Union([Type.String(), Type.Array(Type.Object({ voice: Type.String(), weight: Type.Optional(Type.Number()) }))]),
-  temporary: Type.Optional(Type.Boolean({ default: true })),
+  // No default here: absent, the library decides (custom, unless a session or a lifetime is named).
+  temporary: Type.Optional(Type.Boolean()),
   session_id: Type.Optional(Type.String()),
   ttl_seconds: Type.Optional(Type.Integer()),
   description: Type.Optional(Type.String()),
@@ -133,7 +134,7 @@ export function voiceRoutes(app: FastifyInstance, library: VoiceLibrary, uploads
 
   app.post<{ Body: BlendBody }>(
     '/v1/voices/blend',
-    { schema: { summary: 'Save a blend of voices (temporary unless temporary=false)', tags, body: BlendBody } },
+    { schema: { summary: 'Save a blend of voices (custom unless temporary=true)', tags, body: BlendBody } },
     async (request, reply) => {
       const body = request.body;
       const voice = await library.blend({
