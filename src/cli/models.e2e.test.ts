@@ -41,6 +41,39 @@ describe('litetts models', () => {
     assert.equal(json.code, 1, 'and the same exit code');
   });
 
+  test('list reads kokoro-onnx’s and onnx-community’s layouts as they are: a table, ok, exit 0', async () => {
+    const onnx = join(dir, 'kokoro-onnx');
+    mkdirSync(onnx);
+    writeFileSync(join(onnx, 'kokoro-v1.0.int8.onnx'), 'model');
+    writeFileSync(join(onnx, 'voices-v1.0.bin'), writeNpz([['af_heart', sampleTensor(1)], ['am_echo', sampleTensor(2)]]));
+    const listed = await cli(['models', 'list', '--model-dir', onnx]);
+    assert.equal(listed.code, 0, listed.stdout);
+    assert.match(listed.stdout, /^MODEL\s+SIZE\s+LOADED$/m, 'a header');
+    assert.match(listed.stdout, /^kokoro-v1\.0\.int8\.onnx\s+0\.0 MB\s+yes$/m, 'the one model, loaded');
+    assert.match(listed.stdout, /^voices: 2 \(af_heart, am_echo\)$/m, 'the archive’s voices');
+    assert.match(listed.stdout, /^ok$/m);
+
+    const snapshot = join(dir, 'onnx-community');
+    mkdirSync(join(snapshot, 'onnx'), { recursive: true });
+    mkdirSync(join(snapshot, 'voices'));
+    writeFileSync(join(snapshot, 'config.json'), '{}');
+    writeFileSync(join(snapshot, 'onnx', 'model.onnx'), 'full');
+    writeFileSync(join(snapshot, 'onnx', 'model_quantized.onnx'), 'q8');
+    writeFileSync(join(snapshot, 'voices', 'af_heart.bin'), toBin(sampleTensor(1)));
+    const json = await cli(['models', 'list', '--json', '--model-dir', snapshot]);
+    assert.equal(json.code, 0, json.stdout);
+    const found = JSON.parse(json.stdout) as { ok: boolean; variant: string; models: { name: string }[]; voices: { name: string }[] };
+    assert.equal(found.variant, 'onnx/model_quantized.onnx', 'the configured variant, in onnx/');
+    assert.deepEqual(found.models.map((m) => m.name), ['onnx/model.onnx', 'onnx/model_quantized.onnx']);
+    assert.deepEqual(found.voices.map((v) => v.name), ['af_heart']);
+
+    writeFileSync(join(onnx, 'kokoro-v1.0.onnx'), 'another');
+    const two = await cli(['models', 'list', '--model-dir', onnx]);
+    assert.equal(two.code, 1, 'two models and none configured: incomplete');
+    assert.match(two.stdout, /problem: model_quantized\.onnx is not in .*, which holds kokoro-v1\.0\.int8\.onnx, kokoro-v1\.0\.onnx: set LITETTS_MODEL_VARIANT/, two.stdout);
+    assert.equal((await cli(['models', 'list', '--model-dir', onnx, '--model-variant', 'kokoro-v1.0.onnx'])).code, 0, 'naming one settles it');
+  });
+
   test('offline, pull fails within 5 s with one line saying what to do, and exits 4', async () => {
     const started = performance.now();
     // .invalid never resolves (RFC 6761): what any name does on a machine without network.

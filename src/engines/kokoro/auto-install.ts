@@ -75,7 +75,8 @@ export async function autoInstallKokoro(options: AutoInstallOptions): Promise<bo
     const message = error instanceof Error ? error.message : String(error);
     logger.warn(
       { event: 'model.download.failed', err: error },
-      `Kokoro could not be downloaded (espeak serves meanwhile): ${message}${message.includes(PULL_ADVICE) ? '' : `; ${PULL_ADVICE}`}`,
+      `Kokoro could not be downloaded (espeak serves meanwhile): ${message}${message.includes(PULL_ADVICE) ? '' : `; ${PULL_ADVICE}`}; ` +
+        'or retry with `litetts models pull`',
     );
     return false;
   }
