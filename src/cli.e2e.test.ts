@@ -244,6 +244,22 @@ describe('litetts voices list', { concurrency: CONCURRENCY }, () => {
     assert.match(kind.stderr, /Allowed choices are builtin, custom, temporary, all/, kind.stderr);
   });
 
+  test('blend and import print JSON with --json; both are custom unless asked for temporary, as over HTTP', async () => {
+    const blend = await litetts(['voices', 'blend', 'cli-default-blend', 'espeak-en-us-female+espeak-en-gb-male', '--json']);
+    assertOk(blend, 'voices blend --json');
+    assert.equal((JSON.parse(blend.stdout.toString()) as { voice: { kind: string } }).voice.kind, 'custom');
+    const temporary = await litetts(['voices', 'blend', 'cli-temp-blend', 'espeak-en-us-female+espeak-en-gb-male', '--temporary', '--json']);
+    assertOk(temporary, 'voices blend --temporary');
+    assert.equal((JSON.parse(temporary.stdout.toString()) as { voice: { kind: string } }).voice.kind, 'temporary');
+    const file = join(tmp, 'cli-default-blend.json');
+    assertOk(await litetts(['voices', 'download', 'cli-default-blend', file]), 'voices download');
+    const imported = await litetts(['voices', 'import', file, '--name', 'cli-imported', '--json']);
+    assertOk(imported, 'voices import --json');
+    assert.deepEqual((JSON.parse(imported.stdout.toString()) as { data: { name: string; kind: string }[] }).data.map((v) => [v.name, v.kind]), [['cli-imported', 'custom']]);
+    const taken = await litetts(['voices', 'blend', 'cli-default-blend', 'espeak-en-us-female+espeak-en-gb-male']);
+    assert.equal(taken.code, 2, `a name already taken is refused: ${taken.stderr}`);
+  });
+
   test('an unknown option exits 2; --help and --version exit 0', async () => {
     const unknown = await litetts(['voices', 'list', '--colour']);
     assert.equal(unknown.code, 2, unknown.stderr);
