@@ -10,6 +10,8 @@ interface Scan {
   layout: KokoroLayout;
   /** The packs by name: a file of the voices folder, or bytes read from the archive. */
   voices: ReadonlyMap<string, { path: string } | { bytes: Uint8Array }>;
+  /** The same names, as the one set handed out until the next look. */
+  names: ReadonlySet<string>;
   /** Why the archive could not be read; null when there is none or it was read. */
   archiveProblem: string | null;
   key: string;
@@ -60,7 +62,7 @@ export class KokoroInstall {
 
   /** The voice packs present, by name. */
   installedVoices(): ReadonlySet<string> {
-    return new Set(this.scan().voices.keys());
+    return this.scan().names;
   }
 
   /** A pack's bytes as LiteTTS stores packs (raw float32 510×256), from its file or the archive. */
@@ -114,7 +116,7 @@ export class KokoroInstall {
     }
     const model = layout.model;
     const key = `${model ? `${model.name}@${model.stamp}` : 'no-model'}:${stamps.sort().join(',')}`;
-    this.scanned = { at: now, layout, voices, archiveProblem, key };
+    this.scanned = { at: now, layout, voices, names: new Set(voices.keys()), archiveProblem, key };
     return this.scanned;
   }
 }
