@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import type { BuiltinVoice, Engine, EngineInfo, EngineLoadOptions } from '../engine.js';
 import { engineLoadError } from '../engine.js';
 import { KokoroInstall } from './install.js';
@@ -44,7 +45,10 @@ export function kokoroInfo(settings: KokoroSettings, install = new KokoroInstall
   return {
     id: 'kokoro',
     sampleRate: KOKORO_SAMPLE_RATE,
-    description: `Kokoro-82M (${settings.modelVariant}, onnxruntime on the CPU)`,
+    // The file that loads, which in someone's own download may not be the configured variant.
+    get description(): string {
+      return `Kokoro-82M (${basename(install.modelPath)}, onnxruntime on the CPU)`;
+    },
     get installHint(): string {
       const d = install.downloading;
       // Only where there are models to choose from: "no model here" is what the advice already answers.
