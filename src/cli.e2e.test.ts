@@ -203,11 +203,16 @@ describe('litetts voices list', { concurrency: CONCURRENCY }, () => {
   test('prints the builtin espeak voices', async () => {
     const run = await litetts(['voices', 'list']);
     assertOk(run, 'voices list');
-    const lines = run.stdout.toString().trim().split('\n');
+    const [header, ...lines] = run.stdout.toString().trim().split('\n');
+    assert.match(header ?? '', /^NAME\s+ENGINE\s+KIND\s+LANGUAGE\s+GENDER\s+AVAILABLE\s+EXPIRES\s+DESCRIPTION$/, 'a header');
     const names = lines.map((l) => l.split(/\s+/)[0]);
     for (const voice of ESPEAK_BUILTIN_VOICES) assert.ok(names.includes(voice.name), `${voice.name} missing from\n${run.stdout}`);
     const female = lines.find((l) => l.startsWith('espeak-en-us-female '));
-    assert.match(female ?? '', /espeak\s+builtin\s+en-us\s+female/);
+    assert.match(female ?? '', /espeak\s+builtin\s+en-us\s+female\s+yes\s+-\s+/, 'espeak voices are available');
+    const kokoro = lines.find((l) => l.startsWith('af_heart '));
+    assert.match(kokoro ?? '', /kokoro\s+builtin\s+en-us\s+female\s+no\s+/, 'Kokoro’s are listed, not available without the model');
+    const column = header!.indexOf('AVAILABLE');
+    assert.ok(lines.every((l) => /^(yes|no) /.test(l.slice(column))), 'the column lines up');
   });
 
   test('--json prints an array of voice objects', async () => {
@@ -227,9 +232,40 @@ describe('litetts voices list', { concurrency: CONCURRENCY }, () => {
     }
   });
 
-  test('--engine filters', async () => {
-    const none = JSON.parse((await litetts(['voices', 'list', '--json', '--engine', 'nothing'])).stdout.toString()) as unknown[];
-    assert.deepEqual(none, []);
+  test('--engine filters; an unknown engine or kind is refused with exit 2, naming the choices', async () => {
+    const espeak = JSON.parse((await litetts(['voices', 'list', '--json', '--engine', 'espeak'])).stdout.toString()) as { engine: string }[];
+    assert.ok(espeak.length > 0 && espeak.every((v) => v.engine === 'espeak'), 'only espeak voices');
+    const bogus = await litetts(['voices', 'list', '--json', '--engine', 'nothing']);
+    assert.equal(bogus.code, 2, bogus.stderr);
+    assert.match(bogus.stderr, /'nothing' is invalid\. Allowed choices are kokoro, espeak/, bogus.stderr);
+    assert.equal(bogus.stdout.length, 0, 'nothing on stdout');
+    const kind = await litetts(['voices', 'list', '--kind', 'everything']);
+    assert.equal(kind.code, 2, kind.stderr);
+    assert.match(kind.stderr, /Allowed choices are builtin, custom, temporary, all/, kind.stderr);
+  });
+
+  test('blend and import print JSON with --json; both are custom unless asked for temporary, as over HTTP', async () => {
+    const blend = await litetts(['voices', 'blend', 'cli-default-blend', 'espeak-en-us-female+espeak-en-gb-male', '--json']);
+    assertOk(blend, 'voices blend --json');
+    assert.equal((JSON.parse(blend.stdout.toString()) as { voice: { kind: string } }).voice.kind, 'custom');
+    const temporary = await litetts(['voices', 'blend', 'cli-temp-blend', 'espeak-en-us-female+espeak-en-gb-male', '--temporary', '--json']);
+    assertOk(temporary, 'voices blend --temporary');
+    assert.equal((JSON.parse(temporary.stdout.toString()) as { voice: { kind: string } }).voice.kind, 'temporary');
+    const file = join(tmp, 'cli-default-blend.json');
+    assertOk(await litetts(['voices', 'download', 'cli-default-blend', file]), 'voices download');
+    const imported = await litetts(['voices', 'import', file, '--name', 'cli-imported', '--json']);
+    assertOk(imported, 'voices import --json');
+    assert.deepEqual((JSON.parse(imported.stdout.toString()) as { data: { name: string; kind: string }[] }).data.map((v) => [v.name, v.kind]), [['cli-imported', 'custom']]);
+    const taken = await litetts(['voices', 'blend', 'cli-default-blend', 'espeak-en-us-female+espeak-en-gb-male']);
+    assert.equal(taken.code, 2, `a name already taken is refused: ${taken.stderr}`);
+  });
+
+  test('an unknown option exits 2; --help and --version exit 0', async () => {
+    const unknown = await litetts(['voices', 'list', '--colour']);
+    assert.equal(unknown.code, 2, unknown.stderr);
+    assert.match(unknown.stderr, /unknown option '--colour'/);
+    assert.equal((await litetts(['--version'])).code, 0, '--version');
+    assert.equal((await litetts(['voices', '--help'])).code, 0, '--help');
   });
 });
 

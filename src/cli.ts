@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { extname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { AUDIO_FORMATS, isAudioFormat, type AudioFormat } from './audio/formats.js';
 import { ConfigError, SETTINGS, kebab, loadConfig, type Config, type ConfigKey } from './config.js';
 import { createEngines, engineSettings } from './engines/index.js';
@@ -10,12 +10,14 @@ import { InProcessRenderer } from './engines/renderer.js';
 import { LiteTtsError, errors } from './errors.js';
 import { SpeechService } from './speech/speech.js';
 import { openLibrary } from './voices/open.js';
+import { EXIT } from './cli/exit-codes.js';
 import { addModelCommands } from './cli/models.js';
 import { addPronunciationCommands } from './cli/pronunciations.js';
+import { DownloadError } from './engines/kokoro/http-download.js';
 import { addVoiceCommands } from './cli/voices.js';
 
 /** Flags every command shares with the server: they override env and config file. */
-const SHARED: readonly ConfigKey[] = ['dataDir', 'logLevel', 'logDir'];
+const SHARED: readonly ConfigKey[] = ['dataDir', 'logLevel', 'logDir', 'logFormat'];
 /** Where the Kokoro model is, for the commands that speak or list its voices. */
 const MODEL: readonly ConfigKey[] = ['modelDir', 'modelVariant'];
 /** `serve` takes every setting as a flag. */
@@ -49,7 +51,9 @@ export function buildCli(): Command {
   const program = new Command('litetts')
     .description('LiteTTS: a self-hosted, OpenAI-compatible text-to-speech server')
     .version('0.1.0')
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // Usage errors end in main(), with the exit codes of cli/exit-codes.ts; subcommands inherit it.
+    .exitOverride();
 
   addConfigFlags(program.command('serve').description('start the HTTP server (what `npm start` runs)'), [...SHARED, ...SERVE])
     .option('--no-voice-consent', 'POST /v1/audio/voices without a consent (same as --voice-consent-required false)')
@@ -144,9 +148,11 @@ export async function main(argv: readonly string[]): Promise<void> {
   try {
     await buildCli().parseAsync(argv as string[]);
   } catch (error) {
+    // Commander has printed its own message (or the help, or the version).
+    if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? EXIT.ok : EXIT.refused);
     if (error instanceof ConfigError || error instanceof LiteTtsError || error instanceof Error) {
       process.stderr.write(`litetts: ${error.message}\n`);
-      process.exit(2);
+      process.exit(error instanceof DownloadError ? EXIT.downloadFailed : EXIT.refused);
     }
     throw error;
   }

@@ -177,6 +177,14 @@ describe('config errors name the setting and where it came from', () => {
     assertConfigError({ file: fractional }, /'port'/, new RegExp(regexEscape(fractional)));
   });
 
+  test('enumerated settings: an mp3 bitrate MP3 does not have is refused, listing the ones it has; a log format likewise', () => {
+    assertConfigError({ flags: { mp3Bitrate: '100' } }, /'mp3Bitrate'/, /--mp3-bitrate/, /must be one of 8, 16, 24, 32, 40, 48, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320/);
+    assertConfigError({ env: { LITETTS_MP3_BITRATE: '129' } }, /LITETTS_MP3_BITRATE/, /one of .*128, 160/);
+    assert.equal(loadConfig({ flags: { mp3Bitrate: '128' }, env: {} }).mp3Bitrate, 128, 'a bitrate MP3 has');
+    assertConfigError({ flags: { logFormat: 'fancy' } }, /'logFormat'/, /auto.*pretty.*json/);
+    assert.equal(loadConfig({ flags: { logFormat: 'json' }, env: {} }).logFormat, 'json', 'a known format');
+  });
+
   test('port out of range', () => {
     assertConfigError({ env: { LITETTS_PORT: '70000' } }, /'port'/, /environment variable LITETTS_PORT/);
     assertConfigError({ flags: { port: '70000' } }, /'port'/, /flag --port/);

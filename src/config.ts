@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { MP3_BITRATES } from './audio/encoders/mp3-bitrates.js';
 
 /**
  * One typed configuration. Sources, strongest first: command-line flags, LITETTS_*
@@ -9,6 +10,8 @@ import { z } from 'zod';
  * A bad value stops the start with a message naming the setting and where it came from.
  */
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+/** The same list as logging.ts's LOG_FORMATS (config stays free of the logger's imports). */
+const LOG_FORMATS = ['auto', 'pretty', 'json'] as const;
 
 const schema = z
   .object({
@@ -17,6 +20,7 @@ const schema = z
     dataDir: z.string().min(1),
     logLevel: z.enum(LOG_LEVELS),
     logDir: z.string().min(1).nullable(),
+    logFormat: z.enum(LOG_FORMATS),
     workers: z.number().int().min(1).max(64),
     maxQueue: z.number().int().min(0).max(100_000),
     maxInputChars: z.number().int().min(1).max(1_000_000),
@@ -31,7 +35,10 @@ const schema = z
     maxReferenceSeconds: z.number().int().min(1).max(3600),
     uploadConcurrency: z.number().int().min(1).max(64),
     uploadTimeoutSeconds: z.number().int().min(1).max(3600),
-    mp3Bitrate: z.number().int().min(8).max(320),
+    mp3Bitrate: z
+      .number()
+      .int()
+      .refine((kbps) => (MP3_BITRATES as readonly number[]).includes(kbps), `must be one of ${MP3_BITRATES.join(', ')} (kbit/s, the bitrates MP3 has)`),
     opusBitrate: z.number().int().min(6).max(256),
     aacBitrate: z.number().int().min(16).max(320),
     sentenceMaxChars: z.number().int().min(20).max(5000),
@@ -69,6 +76,7 @@ export function defaultConfig(): Config {
     dataDir: './data',
     logLevel: 'info',
     logDir: null,
+    logFormat: 'auto',
     workers: Math.max(1, availableParallelism()),
     maxQueue: 64,
     maxInputChars: 4096,
@@ -120,6 +128,7 @@ export const SETTINGS: Readonly<Record<ConfigKey, { env: string; kind: Kind; hel
   dataDir: { env: 'LITETTS_DATA_DIR', kind: 'string', help: 'directory holding everything the server owns' },
   logLevel: { env: 'LITETTS_LOG_LEVEL', kind: 'string', help: `log level (${LOG_LEVELS.join(', ')})` },
   logDir: { env: 'LITETTS_LOG_DIR', kind: 'nullable-string', help: 'also write main.log and errors.log here' },
+  logFormat: { env: 'LITETTS_LOG_FORMAT', kind: 'string', help: `log lines on stdout (${LOG_FORMATS.join(', ')}; auto: pretty on a terminal, else JSON)` },
   workers: { env: 'LITETTS_WORKERS', kind: 'int', help: 'synthesis worker threads (default: CPU cores)' },
   maxQueue: { env: 'LITETTS_MAX_QUEUE', kind: 'int', help: 'speech requests allowed to wait beyond the workers; more get 503' },
   maxInputChars: { env: 'LITETTS_MAX_INPUT_CHARS', kind: 'int', help: 'longest accepted speech input, in characters' },
@@ -134,7 +143,7 @@ export const SETTINGS: Readonly<Record<ConfigKey, { env: string; kind: Kind; hel
   maxReferenceSeconds: { env: 'LITETTS_MAX_REFERENCE_SECONDS', kind: 'int', help: 'longest stretch of reference audio decoded and analysed; the rest is ignored (and the analysis says so)' },
   uploadConcurrency: { env: 'LITETTS_UPLOAD_CONCURRENCY', kind: 'int', help: 'uploads (imports, reference audio) parsed at the same time; more get 503' },
   uploadTimeoutSeconds: { env: 'LITETTS_UPLOAD_TIMEOUT_SECONDS', kind: 'int', help: 'longest an upload may take to parse or decode before it is refused' },
-  mp3Bitrate: { env: 'LITETTS_MP3_BITRATE', kind: 'int', help: 'mp3 bitrate, kbit/s' },
+  mp3Bitrate: { env: 'LITETTS_MP3_BITRATE', kind: 'int', help: `mp3 bitrate, kbit/s (${MP3_BITRATES.join(', ')})` },
   opusBitrate: { env: 'LITETTS_OPUS_BITRATE', kind: 'int', help: 'opus bitrate, kbit/s' },
   aacBitrate: { env: 'LITETTS_AAC_BITRATE', kind: 'int', help: 'aac bitrate, kbit/s' },
   sentenceMaxChars: { env: 'LITETTS_SENTENCE_MAX_CHARS', kind: 'int', help: 'longest text piece synthesised at once' },

@@ -2,6 +2,7 @@ import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { EXIT } from './exit-codes.js';
 import { AudioDecodeError, decodeFileBounded } from '../audio/decode.js';
 import { cloneDefaults, MAX_CLONE_REFERENCE_SECONDS, parseCloneFields, requireCloneEngine } from '../cloning/clone-params.js';
 import { requireCloneable } from '../cloning/cloneable.js';
@@ -17,7 +18,7 @@ import { openLibrary } from '../voices/open.js';
 type ConfigReader = (options: Record<string, unknown>) => Config;
 
 /** Exit status of `voices clone` when the reference cannot be cloned from (the HTTP API's 422). */
-export const EXIT_UNUSABLE_AUDIO = 3;
+export const EXIT_UNUSABLE_AUDIO = EXIT.unusableAudio;
 
 /**
  * `litetts voices clone REF --name N`: what POST /v1/voices/create does, without a server. The

@@ -32,18 +32,67 @@ describe('litetts models', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('list says how to install when nothing is installed', async () => {
+  test('list says how to install when nothing is installed, and exits 1', async () => {
     const result = await cli(['models', 'list', '--model-dir', dir]);
-    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.code, 1, result.stderr);
     assert.match(result.stdout, /not installed.*litetts models pull/);
     const json = await cli(['models', 'list', '--json', '--model-dir', dir]);
     assert.equal(json.stdout.trim(), 'null', 'JSON null when nothing is installed');
+    assert.equal(json.code, 1, 'and the same exit code');
+  });
+
+  test('list reads kokoro-onnx’s and onnx-community’s layouts as they are: a table, ok, exit 0', async () => {
+    const onnx = join(dir, 'kokoro-onnx');
+    mkdirSync(onnx);
+    writeFileSync(join(onnx, 'kokoro-v1.0.int8.onnx'), 'model');
+    writeFileSync(join(onnx, 'voices-v1.0.bin'), writeNpz([['af_heart', sampleTensor(1)], ['am_echo', sampleTensor(2)]]));
+    const listed = await cli(['models', 'list', '--model-dir', onnx]);
+    assert.equal(listed.code, 0, listed.stdout);
+    assert.match(listed.stdout, /^MODEL\s+SIZE\s+LOADED$/m, 'a header');
+    assert.match(listed.stdout, /^kokoro-v1\.0\.int8\.onnx\s+0\.0 MB\s+yes$/m, 'the one model, loaded');
+    assert.match(listed.stdout, /^voices: 2 \(af_heart, am_echo\)$/m, 'the archive’s voices');
+    assert.match(listed.stdout, /^ok$/m);
+
+    const snapshot = join(dir, 'onnx-community');
+    mkdirSync(join(snapshot, 'onnx'), { recursive: true });
+    mkdirSync(join(snapshot, 'voices'));
+    writeFileSync(join(snapshot, 'config.json'), '{}');
+    writeFileSync(join(snapshot, 'onnx', 'model.onnx'), 'full');
+    writeFileSync(join(snapshot, 'onnx', 'model_quantized.onnx'), 'q8');
+    writeFileSync(join(snapshot, 'voices', 'af_heart.bin'), toBin(sampleTensor(1)));
+    const json = await cli(['models', 'list', '--json', '--model-dir', snapshot]);
+    assert.equal(json.code, 0, json.stdout);
+    const found = JSON.parse(json.stdout) as { ok: boolean; variant: string; models: { name: string }[]; voices: { name: string }[] };
+    assert.equal(found.variant, 'onnx/model_quantized.onnx', 'the configured variant, in onnx/');
+    assert.deepEqual(found.models.map((m) => m.name), ['onnx/model.onnx', 'onnx/model_quantized.onnx']);
+    assert.deepEqual(found.voices.map((v) => v.name), ['af_heart']);
+
+    writeFileSync(join(onnx, 'kokoro-v1.0.onnx'), 'another');
+    const two = await cli(['models', 'list', '--model-dir', onnx]);
+    assert.equal(two.code, 1, 'two models and none configured: incomplete');
+    assert.match(two.stdout, /problem: model_quantized\.onnx is not in .*, which holds kokoro-v1\.0\.int8\.onnx, kokoro-v1\.0\.onnx: set LITETTS_MODEL_VARIANT/, two.stdout);
+    assert.equal((await cli(['models', 'list', '--model-dir', onnx, '--model-variant', 'kokoro-v1.0.onnx'])).code, 0, 'naming one settles it');
+  });
+
+  test('offline, pull fails within 5 s with one line saying what to do, and exits 4', async () => {
+    const started = performance.now();
+    // .invalid never resolves (RFC 6761): what any name does on a machine without network.
+    const result = await cli(['models', 'pull', '--model-dir', join(dir, 'offline'), '--model-base-url', 'https://kokoro.invalid/repo', '--voices', 'af_heart']);
+    const seconds = (performance.now() - started) / 1000;
+    assert.ok(seconds < 5, `failed in ${seconds.toFixed(1)} s`);
+    assert.equal(result.code, 4, result.stderr);
+    const lines = result.stderr.trimEnd().split('\n');
+    assert.match(lines[0]!, /^Downloading Kokoro model_quantized\.onnx and 1 voice pack from https:\/\/kokoro\.invalid\/repo into /, 'said at once');
+    assert.equal(lines.length, 2, `the start and one line of error:\n${result.stderr}`);
+    assert.match(lines[1]!, /^litetts: model_quantized\.onnx: cannot look up kokoro\.invalid \((ENOTFOUND|EAI_AGAIN)\): no network/, lines[1]);
+    for (const way of ['--model-base-url', 'litetts models import-voices', 'LITETTS_MODEL_DIR']) assert.ok(lines[1]!.includes(way), `names ${way}`);
   });
 
   test('pull from a repository that lacks the file fails cleanly, naming it, and installs nothing', async () => {
     const result = await cli(['models', 'pull', '--model-dir', dir, '--model-base-url', baseUrl, '--voices', 'af_heart']);
-    assert.notEqual(result.code, 0, 'the pull fails');
-    assert.match(result.stderr, /model_quantized\.onnx|404/, 'naming the missing file');
+    assert.equal(result.code, 4, 'the pull fails as a download');
+    assert.match(result.stderr, /litetts: model_quantized\.onnx: HTTP 404 .*; use a mirror \(--model-base-url/, 'naming the missing file and what to do');
+    assert.equal(requested.filter((url) => url.endsWith('/onnx/model_quantized.onnx')).length, 1, 'a 404 is not retried');
     assert.ok(requested.some((url) => url.endsWith('/onnx/model_quantized.onnx')), `asked for ${requested.join(', ')}`);
     const list = await cli(['models', 'list', '--model-dir', dir]);
     assert.match(list.stdout, /not installed/, 'nothing is installed');
@@ -83,10 +132,11 @@ describe('litetts models', () => {
     assert.match(again.stdout, /1 installed, 1 already there, 0 rejected/, `the summary: ${again.stdout}`);
 
     const list = await cli(['models', 'list', '--model-dir', modelDir, '--model-variant', 'model_fp16.onnx']);
-    assert.equal(list.code, 0, list.stderr);
+    assert.equal(list.code, 1, `voices without a model are an incomplete install: ${list.stderr}`);
     assert.match(list.stdout, /local files, no manifest/, `listed from a scan: ${list.stdout}`);
-    assert.match(list.stdout, /voices 3: af_one, bm_two, zf_three/, 'with the three voices');
-    assert.match(list.stdout, /problem: model_fp16\.onnx: missing/, 'the configured variant is looked for');
+    assert.match(list.stdout, /voices: 3 \(af_one, bm_two, zf_three\)/, 'with the three voices');
+    assert.match(list.stdout, /problem: no \.onnx model in .* \(looked for model_fp16\.onnx there and in onnx\/\)/, 'the configured variant is looked for');
+    assert.match(list.stdout, /^incomplete: /m, 'and says so');
     const json = JSON.parse((await cli(['models', 'list', '--json', '--model-dir', modelDir])).stdout) as { source: string; voices: unknown[] };
     assert.equal(json.source, 'scan', 'JSON says the files were scanned');
     assert.equal(json.voices.length, 3, 'JSON lists the voices');

@@ -1,12 +1,14 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { Config } from '../config.js';
-import { createEngines, engineSettings } from '../engines/index.js';
+import { ENGINE_IDS, createEngines, engineSettings } from '../engines/index.js';
 import { openLibrary } from '../voices/open.js';
 import { addCloneCommand } from './clone.js';
 import { downloadVoice, exportVoices, importVoices, type DownloadFormat } from '../voices/transfer.js';
 import type { Voice } from '../voices/voice.js';
+import { EXIT } from './exit-codes.js';
+import { table } from './table.js';
 
 type ConfigReader = (options: Record<string, unknown>) => Config;
 
@@ -33,8 +35,8 @@ export function addVoiceCommands(voices: Command, withConfig: (command: Command)
     voices
       .command('list')
       .description('list voices (builtin and custom; --kind temporary|all for temporary ones)')
-      .option('--kind <kind>', 'builtin, custom, temporary or all')
-      .option('--engine <engine>', 'only voices of this engine')
+      .addOption(new Option('--kind <kind>', 'only voices of this kind').choices(['builtin', 'custom', 'temporary', 'all']))
+      .addOption(new Option('--engine <engine>', 'only voices of this engine').choices([...ENGINE_IDS]))
       .option('--session <id>', 'only temporary voices of this session')
       .option('--json', 'print JSON'),
   ).action(
@@ -45,7 +47,7 @@ export function addVoiceCommands(voices: Command, withConfig: (command: Command)
         ...(options.session !== undefined && { sessionId: String(options.session) }),
       });
       if (options.json) process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
-      else for (const v of list) process.stdout.write(`${line(v)}\n`);
+      else process.stdout.write(voiceTable(list));
     }),
   );
 
@@ -66,18 +68,21 @@ export function addVoiceCommands(voices: Command, withConfig: (command: Command)
       .option('--temporary', 'import as temporary voices')
       .option('--session <id>', 'session of the temporary voices')
       .option('--ttl <seconds>', 'lifetime of temporary voices', (v) => Number(v))
-      .option('--description <text>', 'description'),
+      .option('--description <text>', 'description')
+      .option('--json', 'print JSON'),
   ).action(
     run(async (library, file: string, options: Record<string, unknown>) => {
       const bytes = new Uint8Array(await readFile(file));
       const imported = await importVoices(library, basename(file), bytes, {
         voiceName: options.name as string | undefined,
-        temporary: Boolean(options.temporary),
+        // Absent: custom, unless --session or --ttl asks for a temporary voice (as over HTTP).
+        temporary: options.temporary ? true : undefined,
         sessionId: options.session as string | undefined,
         ttlSeconds: options.ttl as number | undefined,
         description: options.description as string | undefined,
       });
-      for (const v of imported) process.stdout.write(`imported ${line(v)}\n`);
+      if (options.json) process.stdout.write(`${JSON.stringify({ data: imported }, null, 2)}\n`);
+      else for (const v of imported) process.stdout.write(`imported ${line(v)}\n`);
     }),
   );
 
@@ -115,11 +120,12 @@ export function addVoiceCommands(voices: Command, withConfig: (command: Command)
       .description('delete a custom voice (or --temporary a temporary one)')
       .argument('<name>')
       .option('--temporary', 'the voice is temporary')
-      .option('--session <id>', 'session the temporary voice must belong to'),
+      .option('--session <id>', 'session the temporary voice must belong to')
+      .option('--json', 'print JSON'),
   ).action(
     run(async (library, name: string, options: Record<string, unknown>) => {
       const voice = await library.delete(name, options.temporary ? 'temporary' : 'custom', options.session as string | undefined);
-      process.stdout.write(`deleted ${voice.name}\n`);
+      process.stdout.write(options.json ? `${JSON.stringify({ deleted: voice.name })}\n` : `deleted ${voice.name}\n`);
     }),
   );
 
@@ -129,11 +135,12 @@ export function addVoiceCommands(voices: Command, withConfig: (command: Command)
       .description('make a temporary voice permanent')
       .argument('<name>')
       .option('--as <new-name>', 'save it under another name')
-      .option('--session <id>', 'session the voice must belong to'),
+      .option('--session <id>', 'session the voice must belong to')
+      .option('--json', 'print JSON'),
   ).action(
     run(async (library, name: string, options: Record<string, unknown>) => {
       const { voice, changed } = await library.save(name, { sessionId: options.session as string | undefined, newName: options.as as string | undefined });
-      process.stdout.write(`${changed ? 'saved' : 'already custom:'} ${line(voice)}\n`);
+      process.stdout.write(options.json ? `${JSON.stringify({ voice }, null, 2)}\n` : `${changed ? 'saved' : 'already custom:'} ${line(voice)}\n`);
     }),
   );
 
@@ -145,23 +152,30 @@ export function addVoiceCommands(voices: Command, withConfig: (command: Command)
       .argument('<formula>')
       .option('--temporary', 'keep it as a temporary voice')
       .option('--session <id>', 'session of the temporary voice')
-      .option('--description <text>', 'description'),
+      .option('--description <text>', 'description')
+      .option('--json', 'print JSON'),
   ).action(
     run(async (library, name: string, formula: string, options: Record<string, unknown>) => {
       const voice = await library.blend({
         name,
         voices: formula,
-        temporary: Boolean(options.temporary),
+        // Absent: custom, unless --session or --ttl asks for a temporary voice (as over HTTP).
+        temporary: options.temporary ? true : undefined,
         sessionId: options.session as string | undefined,
         description: options.description as string | undefined,
       });
-      process.stdout.write(`blended ${line(voice)}\n`);
+      process.stdout.write(options.json ? `${JSON.stringify({ voice }, null, 2)}\n` : `blended ${line(voice)}\n`);
     }),
   );
 
-  withConfig(voices.command('check').description("check the catalog's integrity (database and voice data)")).action(
-    run(async (library) => {
+  withConfig(voices.command('check').description("check the catalog's integrity (database and voice data)").option('--json', 'print JSON')).action(
+    run(async (library, options: Record<string, unknown>) => {
       const problems = await library.checkIntegrity();
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify({ ok: problems.length === 0, problems }, null, 2)}\n`);
+        if (problems.length > 0) process.exitCode = EXIT.incomplete;
+        return;
+      }
       if (problems.length > 0) throw new Error(`catalog problems:\n  ${problems.join('\n  ')}`);
       process.stdout.write('catalog ok\n');
     }),
@@ -169,10 +183,19 @@ export function addVoiceCommands(voices: Command, withConfig: (command: Command)
 
   addCloneCommand(voices, withConfig, readConfig);
 
-  withConfig(voices.command('cleanup').description('remove expired temporary voices now')).action(
-    run(async (library) => {
-      process.stdout.write(`removed ${await library.cleanup()} expired temporary voice(s)\n`);
+  withConfig(voices.command('cleanup').description('remove expired temporary voices now').option('--json', 'print JSON')).action(
+    run(async (library, options: Record<string, unknown>) => {
+      const removed = await library.cleanup();
+      process.stdout.write(options.json ? `${JSON.stringify({ removed })}\n` : `removed ${removed} expired temporary voice(s)\n`);
     }),
+  );
+}
+
+/** `voices list`: a header, then one voice a line; AVAILABLE says whether it can speak here now. */
+function voiceTable(list: readonly Voice[]): string {
+  return table(
+    ['NAME', 'ENGINE', 'KIND', 'LANGUAGE', 'GENDER', 'AVAILABLE', 'EXPIRES', 'DESCRIPTION'],
+    list.map((v) => [v.name, v.engine, v.kind, v.language, v.gender ?? '-', v.available ? 'yes' : 'no', v.expires_at ?? '-', v.description]),
   );
 }
 

@@ -72,10 +72,11 @@ export interface BuiltinVoice {
   /** Whether the voice's data is here (espeak: always; Kokoro: its voice pack is installed). */
   installed(): boolean;
   /**
-   * Where the voice's data is: given (espeak's parameters), or a file in the form the library
-   * stores voices in (a Kokoro voice pack, raw float32), read and checked when the voice first speaks.
+   * Where the voice's data is: given (espeak's parameters), or bytes in the form the library
+   * stores voices in (a Kokoro voice pack, raw float32, from its file or an archive), read and
+   * checked when the voice first speaks.
    */
-  readonly source: { data: VoiceData } | { file: string };
+  readonly source: { data: VoiceData } | { read: () => Promise<Uint8Array> };
 }
 
 export interface SynthesisInput {

@@ -16,6 +16,7 @@ import { installBodyParsing } from './body.js';
 import { installCrossSiteGuard, registerCors } from './cross-site.js';
 import { MAX_PARAM_LENGTH, clientErrorHandler, frameworkErrorHandler, installErrorHandling } from './error-handler.js';
 import { errors } from './errors.js';
+import { withErrorResponses } from './openapi.js';
 import { registerSecurityHeaders } from './headers.js';
 import type { Metrics } from './metrics.js';
 import { registerRateLimit } from './rate-limit.js';
@@ -116,6 +117,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       'request',
     );
   });
+  // A client that goes away mid-answer gets no onResponse: its request is logged when the connection closes.
+  app.addHook('onRequest', async (request, reply) => {
+    reply.raw.once('close', () => {
+      if (reply.raw.writableFinished) return;
+      deps.logger.info(
+        { event: 'request.aborted', method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+        'request aborted: the connection closed before the answer was complete',
+      );
+    });
+  });
 
   await app.register(swagger, {
     openapi: {
@@ -126,6 +137,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
+    transform: withErrorResponses,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(multipart, { limits: { fileSize: deps.config.maxUploadMb * 1024 * 1024 } });

@@ -8,7 +8,7 @@ import type { Cloner } from '../cloning/cloner.js';
 import type { Config } from '../config.js';
 import { createEngines, engineSettings, type EngineInfo } from '../engines/index.js';
 import { WorkerPoolRenderer, type Renderer, type WarmUpVoice } from '../engines/renderer.js';
-import { createLogger, type Logger } from '../logging.js';
+import { createLogger, type LogSettings, type Logger } from '../logging.js';
 import { SpeechService } from '../speech/speech.js';
 import type { VoiceLibrary } from '../voices/library.js';
 import { OpenAiCustomVoices } from '../voices/openai-custom.js';
@@ -47,10 +47,12 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const apiKeys = loadApiKeys(config);
   const corsOrigins = parseOrigins(config.corsOrigins);
   const logger = createLogger(config);
+  // Worker threads log with the same settings (the format too: they write to the same stdout).
+  const log: LogSettings = { logLevel: config.logLevel, logDir: config.logDir, logFormat: config.logFormat };
   const settings = engineSettings(config, config.workers);
   const engines = createEngines(settings);
   const { library, catalog } = openLibrary(config, engines, { logger });
-  const renderer: Renderer = new WorkerPoolRenderer(config.workers, { engines: settings, log: { logLevel: config.logLevel, logDir: config.logDir } });
+  const renderer: Renderer = new WorkerPoolRenderer(config.workers, { engines: settings, log });
   const metrics = new Metrics(engines);
   const encoders = EncoderThreads.forSynthesisThreads(config.workers);
   // Background clones read how many speech requests are being served, to let them go first.
@@ -59,7 +61,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const uploads = await Uploads.open(config, (error) => logger.error({ err: error }, 'upload thread failed'));
   const cloner = new ClonePool({
     engines: settings,
-    log: { logLevel: config.logLevel, logDir: config.logDir },
+    log,
     fastThreads: config.cloneThreads,
     cacheDir: join(config.dataDir, 'cache'),
     fastQueue: config.cloneQueue,
@@ -102,7 +104,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
       defaultVoice: library.defaultVoiceName(),
       engines: engines.map((e) => ({ id: e.id, available: e.available(), ...(!e.available() && { install: e.installHint }) })),
     },
-    `LiteTTS listening on ${url}`,
+    `LiteTTS listening on ${url}; dashboard ${url}/, API docs ${url}/docs; ${enginesLine(engines, config.modelAutoDownload)}`,
   );
   // Warm engines and encoders after listening, so start-up stays fast; early requests just wait a little.
   const started = performance.now();
@@ -182,4 +184,14 @@ async function warmUp(renderer: Renderer, engines: readonly EngineInfo[], librar
     voices.push({ voice: data, language: voice.language });
   }
   await renderer.warmUp(voices);
+}
+
+/** The start-up line's engines: which speak now, and what the others wait for. */
+function enginesLine(engines: readonly EngineInfo[], autoDownload: boolean): string {
+  const states = engines.map((e) => {
+    if (e.available()) return `${e.id} ready`;
+    if (e.id === 'kokoro' && autoDownload) return `${e.id} not installed (downloading it in the background)`;
+    return `${e.id} not installed (\`litetts models pull\`, or LITETTS_MODEL_DIR)`;
+  });
+  return `engines: ${states.join(', ')}`;
 }

@@ -119,7 +119,7 @@ describe('voice library (real server)', () => {
     assert.ok(Date.parse(created.body.voice.expires_at!) > Date.now() + 23 * 3600_000, 'default TTL is 24 h');
     const other = await api.blend('Draft-2', { session_id: 'session-b' });
     assert.equal(other.status, 201);
-    const generated = await api.blend('Draft-3');
+    const generated = await api.blend('Draft-3', { temporary: true });
     assert.match(generated.body.voice.session_id!, /^[0-9a-f-]{36}$/, 'a session id is generated when none is given');
 
     assert.ok(!(await api.names()).includes('Draft-1'), 'temporary voices are not in the library list');
@@ -174,7 +174,7 @@ describe('voice library (real server)', () => {
 
   test('409 for names taken by builtin, custom and live temporary voices in any letter case', async () => {
     await api.blend('Clash-Custom', { temporary: false });
-    await api.blend('Clash-Temp');
+    await api.blend('Clash-Temp', { temporary: true });
     for (const name of ['ESPEAK-EN-US-FEMALE', 'clash-custom', 'CLASH-TEMP']) {
       const response = await api.blend(name);
       assert.equal(response.status, 409, name);

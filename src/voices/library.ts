@@ -63,6 +63,15 @@ export interface NewVoiceInput {
   externalId?: string | undefined;
 }
 
+/**
+ * Whether a blend or an import is temporary: when it says so, or names what only a temporary
+ * voice has (a session, a lifetime); otherwise it is custom. Clones default the other way
+ * (cloning/clone-params.ts): a trial clone is the common case there.
+ */
+export function asksForTemporary(input: { temporary?: boolean | undefined; sessionId?: string | undefined; ttlSeconds?: number | undefined }): boolean {
+  return input.temporary ?? (input.sessionId !== undefined || input.ttlSeconds !== undefined);
+}
+
 export interface BlendInput {
   name: string;
   voices: string | unknown[];
@@ -338,7 +347,7 @@ export class VoiceLibrary {
       name: input.name,
       data: this.resolver.blendResolved(parts, resolved, 'voices').data,
       source: 'blend',
-      temporary: input.temporary ?? true,
+      temporary: asksForTemporary(input),
       sessionId: input.sessionId,
       ttlSeconds: input.ttlSeconds,
       description: input.description ?? `Blend of ${formatBlendFormula(parts)}`,

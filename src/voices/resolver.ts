@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { LRUCache } from 'lru-cache';
 import type { BuiltinVoice, EngineId, EngineInfo, VoiceData } from '../engines/index.js';
 import { errors } from '../errors.js';
@@ -205,7 +204,7 @@ export class VoiceResolver {
       const data =
         'data' in origin
           ? Promise.resolve({ data: origin.data, hash: contentHash(engine, serializeVoiceData(origin.data)) })
-          : readVoiceFile(engine, origin.file).catch((error: unknown) => {
+          : readVoiceBytes(engine, origin.read).catch((error: unknown) => {
               throw errors.voiceNotInstalled(name, `its voice pack ${error instanceof VoiceFormatError ? 'is damaged' : 'cannot be read'} (${(error as Error).message})`, b.engine.installHint, paramName);
             });
       const loaded = { state, data };
@@ -277,8 +276,8 @@ export class VoiceResolver {
   }
 }
 
-/** A builtin voice's file, read like a catalog row: the same parser, the hash of the stored bytes. */
-async function readVoiceFile(engine: EngineId, file: string): Promise<{ data: VoiceData; hash: string }> {
-  const bytes = await readFile(file);
+/** A builtin voice's stored bytes, read like a catalog row: the same parser, the hash of the stored bytes. */
+async function readVoiceBytes(engine: EngineId, read: () => Promise<Uint8Array>): Promise<{ data: VoiceData; hash: string }> {
+  const bytes = await read();
   return { data: deserializeVoiceData(engine, bytes), hash: contentHash(engine, bytes) };
 }

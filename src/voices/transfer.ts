@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { type LiteTtsError, errors } from '../errors.js';
 import { type ImportedVoice, VoiceFormatError, importVoiceFile, streamNpz, toBin, toEspeakJson, writeNpz } from './formats/index.js';
 import type { VoiceData } from '../engines/engine.js';
-import type { VoiceLibrary } from './library.js';
+import { asksForTemporary, type VoiceLibrary } from './library.js';
 import { kokoroNameMetadata } from '../engines/kokoro/voices.js';
 import type { Voice } from './voice.js';
 
@@ -117,7 +117,7 @@ export async function importParsedVoices(library: VoiceLibrary, fileName: string
         name,
         data,
         source: 'import' as const,
-        temporary: options.temporary ?? false,
+        temporary: asksForTemporary(options),
         sessionId: options.sessionId,
         ttlSeconds: options.ttlSeconds,
         description: options.description ?? `Imported from ${fileName}`,

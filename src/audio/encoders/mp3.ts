@@ -1,10 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { CONTENT_TYPES } from '../formats.js';
 import type { AudioEncoder } from './encoder.js';
-
-/** Constant bitrates LAME accepts, in kbit/s. */
-const MP3_BITRATES = [8, 16, 24, 32, 40, 48, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320] as const;
-type Mp3Bitrate = (typeof MP3_BITRATES)[number];
+import { MP3_BITRATES, type Mp3Bitrate } from './mp3-bitrates.js';
 
 export const DEFAULT_MP3_BITRATE = 64_000;
 

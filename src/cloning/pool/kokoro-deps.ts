@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { int16ToFloat } from '../../audio/pcm.js';
 import { errors } from '../../errors.js';
 import type { EngineSettings } from '../../engines/index.js';
@@ -7,7 +7,7 @@ import { KokoroInstall, kokoroNameMetadata } from '../../engines/kokoro/index.js
 import type { Renderer } from '../../engines/renderer.js';
 import type { KokoroCloneDeps, KokoroPack } from '../kokoro-clone.js';
 
-/** A pack file read once per content: its bytes' hash and tensor, while its size and mtime stay. */
+/** A pack read once per install state (the state names every pack file's inode and mtime): its bytes' hash and tensor. */
 const packs = new Map<string, { key: string; pack: KokoroPack }>();
 
 /**
@@ -22,17 +22,16 @@ export function kokoroCloneDeps(settings: EngineSettings, renderer: Renderer, ca
   if (!install.modelInstalled()) throw errors.cloningUnavailable('Kokoro', 'Its model is not installed here: run `litetts models pull`, or clone with engine=espeak.');
   const model = statSync(install.modelPath);
   const list: KokoroPack[] = [];
+  const state = install.state();
   for (const name of [...install.installedVoices()].sort()) {
-    const path = install.voicePath(name);
-    const stat = statSync(path);
-    const key = `${stat.size}:${stat.mtimeMs}`;
-    let known = packs.get(path);
-    if (known?.key !== key) {
-      const bytes = readFileSync(path);
+    const cacheKey = `${install.dir}\0${name}`;
+    let known = packs.get(cacheKey);
+    if (known?.key !== state) {
+      const bytes = install.readVoice(name);
       const tensor = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
       const meta = kokoroNameMetadata(name);
-      known = { key, pack: { name, language: meta?.language ?? 'en-us', gender: meta?.gender ?? null, hash: createHash('sha256').update(bytes).digest('hex'), tensor } };
-      packs.set(path, known);
+      known = { key: state, pack: { name, language: meta?.language ?? 'en-us', gender: meta?.gender ?? null, hash: createHash('sha256').update(bytes).digest('hex'), tensor } };
+      packs.set(cacheKey, known);
     }
     list.push(known.pack);
   }

@@ -82,6 +82,20 @@ describe('autoInstallKokoro', () => {
     assert.equal(requests.length, before, 'no request made');
   });
 
+  test('a download of someone’s own with several models and none configured is not added to: a warning names them', async () => {
+    const dir = tempDir();
+    await writeFile(join(dir, 'kokoro-v1.0.onnx'), model);
+    await writeFile(join(dir, 'kokoro-v1.0.int8.onnx'), model);
+    const install = new KokoroInstall(dir, 'model_quantized.onnx');
+    lines.length = 0;
+    const before = requests.length;
+    assert.equal(await autoInstallKokoro({ install, baseUrl, logger, catalog }), false, 'nothing installed');
+    assert.equal(requests.length, before, 'nothing downloaded');
+    const warning = lines.find((l) => l.event === 'model.ambiguous');
+    assert.match(String(warning?.msg), /which holds kokoro-v1\.0\.int8\.onnx, kokoro-v1\.0\.onnx: set LITETTS_MODEL_VARIANT/, String(warning?.msg));
+    assert.equal(existsSync(join(dir, 'model_quantized.onnx')), false, 'no file added');
+  });
+
   test('offline or failing: resolves false, logs how to install, leaves no partial file', async () => {
     const dir = tempDir();
     const install = new KokoroInstall(dir, 'model_quantized.onnx');

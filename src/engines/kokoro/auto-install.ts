@@ -4,7 +4,7 @@ import { INSTALL_LOCK_STALE_MS } from './install-lock.js';
 import type { KokoroInstall } from './install.js';
 import type { KokoroCatalog } from './model-files.js';
 import { createProgressBar, type ProgressStream } from './progress.js';
-import { pullModel } from './pull.js';
+import { PULL_ADVICE, pullModel } from './pull.js';
 
 export interface AutoInstallOptions {
   install: KokoroInstall;
@@ -30,6 +30,11 @@ export interface AutoInstallOptions {
 export async function autoInstallKokoro(options: AutoInstallOptions): Promise<boolean> {
   const { install, logger } = options;
   if (install.modelInstalled() && install.installedVoices().size > 0) return false;
+  if (!install.modelInstalled() && install.foundModels().length > 0) {
+    // Someone's own download with models to choose from: downloading another beside them would not help.
+    logger.warn({ event: 'model.ambiguous', dir: install.dir, found: install.foundModels() }, `Kokoro is not loaded: ${install.modelProblem()}`);
+    return false;
+  }
   const started = performance.now();
   const lockStaleMs = options.lockStaleMs ?? INSTALL_LOCK_STALE_MS;
   const log = progressLog(logger);
@@ -67,10 +72,11 @@ export async function autoInstallKokoro(options: AutoInstallOptions): Promise<bo
   } catch (error) {
     install.downloading = null;
     if (options.signal?.aborted) return false;
+    const message = error instanceof Error ? error.message : String(error);
     logger.warn(
       { event: 'model.download.failed', err: error },
-      `Kokoro could not be downloaded (${error instanceof Error ? error.message : String(error)}); espeak serves meanwhile. ` +
-        'Install it with `litetts models pull`, or point LITETTS_MODEL_DIR at a folder holding the model and voices/*.bin.',
+      `Kokoro could not be downloaded (espeak serves meanwhile): ${message}${message.includes(PULL_ADVICE) ? '' : `; ${PULL_ADVICE}`}; ` +
+        'or retry with `litetts models pull`',
     );
     return false;
   }

@@ -63,7 +63,7 @@ describe('downloadFile', () => {
     });
     assertNothingAt(dest);
     assert.equal(server.requests.length, 1, 'not retried');
-    assert.deepEqual(events, [], 'no byte written');
+    assert.ok(events.every((e) => e.received === 0 && !e.done), 'no byte written (the bar showed 0 while it asked)');
   });
 
   test('without a Content-Length, fewer or more bytes than expected fail and leave nothing behind', async () => {
@@ -138,6 +138,18 @@ describe('downloadFile', () => {
     });
     assert.equal(server.requests.length, 1);
     assertNothingAt(dest);
+  });
+
+  test('a name that cannot be looked up fails at once, without retries', async () => {
+    const started = performance.now();
+    // .invalid never resolves (RFC 6761), online or off; the long backoff would show as a slow test.
+    await assert.rejects(downloadFile({ url: 'http://kokoro.invalid/f.bin', dest: join(dir, 'dns.bin'), retries: 5, retryDelayMs: 10_000 }), {
+      name: 'DownloadError',
+      code: 'dns',
+      message: /^dns\.bin: cannot look up kokoro\.invalid \((ENOTFOUND|EAI_AGAIN)\): no network, or a wrong --model-base-url$/,
+    });
+    assert.ok(performance.now() - started < 5000, 'no backoff');
+    assertNothingAt(join(dir, 'dns.bin'));
   });
 
   test('an existing .part is resumed from its length', async () => {

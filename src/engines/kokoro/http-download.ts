@@ -46,7 +46,8 @@ export interface DownloadResult {
   downloaded: number;
 }
 
-export type DownloadErrorCode = 'size-mismatch' | 'hash-mismatch' | 'http' | 'network';
+/** 'dns': the host's name cannot be looked up (offline, or a wrong base URL); nothing is retried. */
+export type DownloadErrorCode = 'size-mismatch' | 'hash-mismatch' | 'http' | 'network' | 'dns';
 
 export class DownloadError extends Error {
   override readonly name = 'DownloadError';
@@ -175,7 +176,13 @@ async function fetchIntoPart(a: Attempt): Promise<{ size: number; sha256: string
 
   const headers: Record<string, string> = { 'accept-encoding': 'identity' };
   if (offset > 0) headers.range = `bytes=${offset}-`;
-  const response = await fetch(a.url, { headers, signal: a.signal, redirect: 'follow' });
+  a.report(offset, a.size ?? null); // the bar shows before the server has answered
+  let response: Response;
+  try {
+    response = await fetch(a.url, { headers, signal: a.signal, redirect: 'follow' });
+  } catch (error) {
+    throw dnsFailure(a, error) ?? error;
+  }
 
   let declared: number | null;
   let append = false;
@@ -203,8 +210,9 @@ async function fetchIntoPart(a: Attempt): Promise<{ size: number; sha256: string
     declared = length !== null && /^\d+$/.test(length) ? Number(length) : null;
   } else {
     await response.body?.cancel();
+    // Only what can heal is retried: a server error, a timeout, a rate limit; a 404 or a 403 stays.
     const retryable = response.status >= 500 || response.status === 408 || response.status === 429;
-    throw new DownloadError('http', `${a.label}: HTTP ${response.status} ${response.statusText} from ${a.url}`, retryable);
+    throw new DownloadError('http', `${a.label}: HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''} from ${a.url}`, retryable);
   }
   if (a.size !== undefined && declared !== null && declared !== a.size) {
     await response.body?.cancel();
@@ -233,6 +241,18 @@ async function fetchIntoPart(a: Attempt): Promise<{ size: number; sha256: string
     throw new DownloadError('network', `${a.label}: connection closed after ${received} of ${declared} bytes`, true);
   }
   return { size: received, sha256: hash.digest('hex') };
+}
+
+/**
+ * A failed name lookup, as a DownloadError that is not retried. EAI_AGAIN is "temporary" in name
+ * only: it is what a machine without network answers, and retrying it for half a minute only
+ * delays the message that says so.
+ */
+function dnsFailure(a: Attempt, error: unknown): DownloadError | null {
+  const cause = error instanceof Error ? (error.cause as NodeJS.ErrnoException | undefined) : undefined;
+  if (!cause || !['ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EAI_FAIL'].includes(String(cause.code))) return null;
+  const host = new URL(a.url).hostname;
+  return new DownloadError('dns', `${a.label}: cannot look up ${host} (${cause.code}): no network, or a wrong --model-base-url`, false, { cause: error });
 }
 
 function parseContentRange(header: string | null): { start: number; total: number | null } | null {

@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import type { BuiltinVoice, Engine, EngineInfo, EngineLoadOptions } from '../engine.js';
 import { engineLoadError } from '../engine.js';
 import { lexiconHealth } from './g2p/lexicon-files.js';
@@ -15,9 +16,9 @@ const KOKORO_SAMPLE_RATE = 24_000;
 export type KokoroInfo = EngineInfo & { readonly install: KokoroInstall };
 
 export interface KokoroSettings {
-  /** The model directory: `<dir>/<variant>` and `<dir>/voices/<name>.bin`. */
+  /** The model directory, in any layout `locateKokoro` (layout.ts) reads. */
   modelDir: string;
-  /** The ONNX file to load, e.g. model_quantized.onnx. */
+  /** The ONNX file to load, e.g. model_quantized.onnx; when absent, the only .onnx there. */
   modelVariant: string;
   /** onnxruntime intra-op threads per session (each synthesis thread has one session). */
   onnxThreads: number;
@@ -29,7 +30,7 @@ export interface KokoroSettings {
  * its voice pack is there. Nothing is read until a voice speaks: start-up stays fast.
  */
 export function kokoroInfo(settings: KokoroSettings, install = new KokoroInstall(settings.modelDir, settings.modelVariant)): KokoroInfo {
-  const howToInstall = `Install it with \`litetts models pull\` (or set LITETTS_MODEL_DIR to a folder holding ${settings.modelVariant} and voices/*.bin).`;
+  const howToInstall = `Install it with \`litetts models pull\` (or set LITETTS_MODEL_DIR to a folder holding Kokoro: a kokoro-onnx download, an onnx-community snapshot, or a pulled install).`;
   const voices: readonly BuiltinVoice[] = KOKORO_VOICE_NAMES.map((name) => {
     const meta = kokoroNameMetadata(name)!;
     return {
@@ -39,16 +40,21 @@ export function kokoroInfo(settings: KokoroSettings, install = new KokoroInstall
       gender: meta.gender,
       description: `${meta.label} (Kokoro-82M)`,
       installed: () => install.voiceInstalled(name),
-      source: { file: install.voicePath(name) },
+      source: { read: async () => install.readVoice(name) },
     };
   });
   return {
     id: 'kokoro',
     sampleRate: KOKORO_SAMPLE_RATE,
-    description: `Kokoro-82M (${settings.modelVariant}, onnxruntime on the CPU)`,
+    // The file that loads, which in someone's own download may not be the configured variant.
+    get description(): string {
+      return `Kokoro-82M (${basename(install.modelPath)}, onnxruntime on the CPU)`;
+    },
     get installHint(): string {
       const d = install.downloading;
-      if (d === null) return howToInstall;
+      // Only where there are models to choose from: "no model here" is what the advice already answers.
+      const problem = !install.modelInstalled() && install.foundModels().length > 0 ? install.modelProblem() : null;
+      if (d === null) return problem ? `${howToInstall} (${problem})` : howToInstall;
       const share = d.total ? ` (${Math.floor((100 * d.received) / d.total)} % of ${(d.total / 1e6).toFixed(1)} MB)` : '';
       return `It is being downloaded now: ${d.file}${share}; retry shortly. ${howToInstall}`;
     },

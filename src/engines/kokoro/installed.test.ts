@@ -62,7 +62,11 @@ describe('installedModels', () => {
 
     const other = await installedModels(dir, 'model.onnx');
     assert.equal(other?.ok, false, 'another variant is not present');
-    assert.deepEqual(other?.problems, ['model.onnx: missing'], 'the missing variant is the problem');
+    assert.deepEqual(
+      other?.problems,
+      [`model.onnx is not in ${dir}, which holds model_fp16.onnx, model_quantized.onnx: set LITETTS_MODEL_VARIANT (or --model-variant) to the one to load`],
+      'the missing variant is the problem, with what is there',
+    );
     assert.equal((await installedModels(dir))?.variant, 'model_quantized.onnx', 'the default variant without one given');
 
     await writeFile(join(dir, 'voices', 'af_bad.bin'), Buffer.alloc(100));

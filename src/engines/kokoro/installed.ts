@@ -1,9 +1,9 @@
 /** What a Kokoro model directory holds, for `litetts models list`: by its manifest, or by a scan without one. */
-import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileSize } from '../../files.js';
+import { archivePacks, folderPacks, locateKokoro } from './layout.js';
 import { readManifest, type ManifestFile } from './manifest.js';
-import { DEFAULT_VARIANT, KOKORO_VOICE_SIZE, voicePath } from './model-files.js';
+import { DEFAULT_VARIANT } from './model-files.js';
 
 export interface InstalledFile {
   name: string;
@@ -20,13 +20,13 @@ export interface InstalledKokoro {
   source: 'manifest' | 'scan';
   /** The repository pulled from; 'local' for scanned files. */
   repository: string;
-  /** The variant to load. */
+  /** The variant to load (scanned: the file found for it, e.g. "kokoro-v1.0.onnx"). */
   variant: string;
   /** ISO 8601; null for scanned files. */
   installedAt: string | null;
   /** Model variants present with their recorded size. */
   models: InstalledFile[];
-  /** Voice packs present with their recorded size. */
+  /** Voice packs present with their recorded size (in an archive: path `<archive>#<name>`). */
   voices: InstalledFile[];
   /** Files the manifest lists that are missing or have another size, e.g. "voices/af_bella.bin: missing". */
   problems: string[];
@@ -36,8 +36,9 @@ export interface InstalledKokoro {
 
 /**
  * What `dir` holds according to its manifest, checked against the disk (sizes). Without a manifest
- * (files put there by hand), what a scan finds: every `*.onnx` directly in `dir` and every
- * `voices/<name>.bin` of the pack size; then `variant` (default DEFAULT_VARIANT) is the one to load.
+ * (files put there by hand, or another tool's download), what a scan finds in any layout
+ * `locateKokoro` reads: every `*.onnx` in `dir` and `dir/onnx`, and the packs of `voices/*.bin` or
+ * of a voices archive; the one to load is `variant` (default DEFAULT_VARIANT), else the only .onnx.
  * Null when there is neither a manifest nor any model or voice pack.
  */
 export async function installedModels(dir: string, variant?: string): Promise<InstalledKokoro | null> {
@@ -72,33 +73,26 @@ export async function installedModels(dir: string, variant?: string): Promise<In
 }
 
 async function scanInstalled(dir: string, variant: string): Promise<InstalledKokoro | null> {
-  const files = async (folder: string, suffix: string): Promise<{ name: string; path: string; size: number }[]> => {
-    let names: string[];
-    try {
-      names = await readdir(folder);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
-      throw error;
-    }
-    const found: { name: string; path: string; size: number }[] = [];
-    for (const fileName of names.sort()) {
-      if (!fileName.endsWith(suffix) || fileName.startsWith('.')) continue;
-      const path = join(folder, fileName);
-      const info = await stat(path).catch(() => null); // a dangling link is not a file
-      if (info?.isFile()) found.push({ name: fileName, path, size: info.size });
-    }
-    return found;
-  };
+  const layout = locateKokoro(dir, variant);
   const problems: string[] = [];
-  const models = (await files(dir, '.onnx')).map((f): InstalledFile => ({ ...f, sha256: null }));
+  const models = layout.models.map(({ name, path, size }): InstalledFile => ({ name, path, size, sha256: null }));
   const voices: InstalledFile[] = [];
-  for (const f of await files(join(dir, 'voices'), '.bin')) {
-    const name = f.name.slice(0, -'.bin'.length);
-    if (f.size === KOKORO_VOICE_SIZE) voices.push({ ...f, name, sha256: null });
-    else problems.push(`${voicePath(name)}: ${f.size} bytes, expected ${KOKORO_VOICE_SIZE}`);
+  if (layout.voices?.kind === 'folder') {
+    const found = folderPacks(layout.voices.folder);
+    for (const [name, f] of found.packs) voices.push({ name, path: f.path, size: f.size, sha256: null });
+    problems.push(...found.problems);
+  } else if (layout.voices?.kind === 'archive') {
+    const archive = layout.voices.file;
+    try {
+      for (const [name, bytes] of archivePacks(archive.path)) voices.push({ name, path: `${archive.path}#${name}`, size: bytes.byteLength, sha256: null });
+    } catch (error) {
+      problems.push(`${archive.name}: ${(error as Error).message}`);
+    }
   }
-  if (models.length === 0 && voices.length === 0) return null;
-  if (!models.some((m) => m.name === variant)) problems.push(`${variant}: missing`);
+  if (models.length === 0 && voices.length === 0 && layout.voices?.kind !== 'archive') return null;
+  if (layout.modelProblem !== null) problems.push(layout.modelProblem);
+  if (layout.voices === null) problems.push(`no voice packs in ${dir} (looked for voices/*.bin and a voices*.bin or voices*.npz archive)`);
   const ok = problems.length === 0;
-  return { dir, source: 'scan', repository: 'local', variant, installedAt: null, models, voices, problems, ok };
+  const loaded = layout.model?.name ?? variant;
+  return { dir, source: 'scan', repository: 'local', variant: loaded, installedAt: null, models, voices, problems, ok };
 }

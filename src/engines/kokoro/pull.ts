@@ -7,7 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fileSize, sha256File } from '../../files.js';
 import { LEXICON_BASE_URL, lexiconDir, pullLexicon } from './g2p/lexicon-files.js';
-import { downloadFile, type ProgressCallback } from './http-download.js';
+import { DownloadError, downloadFile, type ProgressCallback } from './http-download.js';
 import { withModelDirLock, type InstallLockOptions } from './install-lock.js';
 import { readManifest, writeManifest, type KokoroManifest, type ManifestFile } from './manifest.js';
 import { DEFAULT_VARIANT, KOKORO_CATALOG, fileUrl, voicePath, type KokoroCatalog } from './model-files.js';
@@ -116,6 +116,8 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
           signal,
           retries: options.retries,
           retryDelayMs: options.retryDelayMs,
+        }).catch((error: unknown) => {
+          throw withAdvice(error);
         });
         sha256 = result.sha256;
         downloaded.push(job.local);
@@ -150,4 +152,14 @@ async function stillPresent(dir: string, entries: Record<string, ManifestFile> |
     if ((await fileSize(join(dir, entry.path))) === entry.size) kept[name] = entry;
   }
   return kept;
+}
+
+/** What to do instead, for the failures another try will not mend. */
+export const PULL_ADVICE =
+  'use a mirror (--model-base-url, LITETTS_MODEL_BASE_URL), install voice packs you have with `litetts models import-voices PATH`, ' +
+  'or point LITETTS_MODEL_DIR at a Kokoro download (kokoro-onnx\'s files or an onnx-community snapshot)';
+
+function withAdvice(error: unknown): unknown {
+  if (!(error instanceof DownloadError) || !['dns', 'http', 'network'].includes(error.code)) return error;
+  return new DownloadError(error.code, `${error.message}; ${PULL_ADVICE}`, false, { cause: error });
 }

@@ -47,7 +47,8 @@ test('the server takes back what its dead previous life left running, serves /v1
 
     const openapi = (await (await fetch(`${server.url}/docs/json`)).json()) as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
     for (const path of ['/v1/jobs', '/v1/jobs/{id}', '/v1/jobs/{id}/events', '/v1/jobs/{id}/preview']) assert.ok(openapi.paths[path], `${path} documented`);
-    assert.deepEqual(Object.keys(openapi.paths['/v1/jobs/{id}']!.delete!.responses).sort(), ['200', '404', '409']);
+    const cancelCodes = Object.keys(openapi.paths['/v1/jobs/{id}']!.delete!.responses);
+    for (const code of ['200', '404', '409']) assert.ok(cancelCodes.includes(code), `cancelling documents ${code}: ${cancelCodes.join(', ')}`);
 
     // An open event stream does not hold a graceful stop until its grace period runs out.
     const events = await fetch(`${server.url}/v1/jobs/job_orphan/events`);

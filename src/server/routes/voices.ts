@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { ENGINE_IDS } from '../../engines/index.js';
 import type { VoiceLibrary } from '../../voices/library.js';
 import { downloadVoice, exportVoices, importParsedVoices, type DownloadFormat, type VoiceFile } from '../../voices/transfer.js';
 import type { VoiceKind } from '../../voices/voice.js';
@@ -11,9 +12,11 @@ const NameParams = Type.Object({ name: Type.String() });
 type NameParams = Static<typeof NameParams>;
 const SessionQuery = Type.Object({ session_id: Type.Optional(Type.String()) });
 type SessionQuery = Static<typeof SessionQuery>;
+/** `?engine=` takes the engines there are, as `?kind=` takes the kinds: anything else is a 400, not an empty list. */
+const EngineFilter = Type.Optional(Type.String({ enum: [...ENGINE_IDS] }));
 const ListQuery = Type.Object({
   kind: Type.Optional(Type.String({ enum: ['builtin', 'custom', 'temporary', 'all'] })),
-  engine: Type.Optional(Type.String()),
+  engine: EngineFilter,
   session_id: Type.Optional(Type.String()),
 });
 type ListQuery = Static<typeof ListQuery>;
@@ -28,7 +31,8 @@ type PatchBody = Static<typeof PatchBody>;
 const BlendBody = Type.Object({
   name: Type.String(),
   voices: Type.Union([Type.String(), Type.Array(Type.Object({ voice: Type.String(), weight: Type.Optional(Type.Number()) }))]),
-  temporary: Type.Optional(Type.Boolean({ default: true })),
+  // No default here: absent, the library decides (custom, unless a session or a lifetime is named).
+  temporary: Type.Optional(Type.Boolean()),
   session_id: Type.Optional(Type.String()),
   ttl_seconds: Type.Optional(Type.Integer()),
   description: Type.Optional(Type.String()),
@@ -88,7 +92,7 @@ export function voiceRoutes(app: FastifyInstance, library: VoiceLibrary, uploads
 
   app.get<{ Querystring: { engine?: string } }>(
     '/v1/voices/custom',
-    { schema: { summary: 'Custom voices', tags, querystring: Type.Object({ engine: Type.Optional(Type.String()) }) } },
+    { schema: { summary: 'Custom voices', tags, querystring: Type.Object({ engine: EngineFilter }) } },
     async (request, reply) => sendList(reply, await library.list({ kind: 'custom', ...(request.query.engine !== undefined && { engine: request.query.engine }) })),
   );
   app.get<{ Querystring: SessionQuery }>(
@@ -130,7 +134,7 @@ export function voiceRoutes(app: FastifyInstance, library: VoiceLibrary, uploads
 
   app.post<{ Body: BlendBody }>(
     '/v1/voices/blend',
-    { schema: { summary: 'Save a blend of voices (temporary unless temporary=false)', tags, body: BlendBody } },
+    { schema: { summary: 'Save a blend of voices (custom unless temporary=true)', tags, body: BlendBody } },
     async (request, reply) => {
       const body = request.body;
       const voice = await library.blend({
