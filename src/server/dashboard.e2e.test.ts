@@ -20,6 +20,10 @@ const DESKTOP = { width: 1280, height: 900 };
 const PHONE = { width: 390, height: 844 };
 /** A closed network: nothing phones home. */
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+/** The little of the DOM that a check run in the page needs (this program has no DOM types). */
+interface AudioPage {
+  document: { querySelector(selector: string): { paused: boolean; currentTime: number } | null };
+}
 /** How far the page is wider than the window, and the first elements that reach beyond it. */
 const OVERFLOW = `(() => {
   const width = document.documentElement.clientWidth;
@@ -64,7 +68,6 @@ describe('the dashboard', () => {
   });
 
   describe('in Chromium', { skip: SKIP }, () => {
-    let keyed: TestServer;
     let browser: Browser;
     let context: BrowserContext;
     let page: Page;
@@ -96,15 +99,20 @@ describe('the dashboard', () => {
       return p.locator(`#voice-list li.voice[data-name="${name}"]`);
     }
 
-    /** Waits until the audio element is playing (the test's own TypeScript has no DOM types, so the check is page script). */
+    /** Waits until the audio element is playing. */
     async function plays(selector: string): Promise<void> {
-      const audio = `document.querySelector(${JSON.stringify(selector)})`;
-      await page.waitForFunction(`${audio} !== null && !${audio}.paused && ${audio}.currentTime > 0`, null, { timeout: 15_000 });
+      await page.waitForFunction(
+        (sel) => {
+          const audio = (globalThis as unknown as AudioPage).document.querySelector(sel);
+          return audio !== null && !audio.paused && audio.currentTime > 0;
+        },
+        selector,
+        { timeout: 15_000 },
+      );
     }
 
     before(async () => {
       work = mkdtempSync(join(tmpdir(), 'litetts-dashboard-'));
-      const starting = startTestServer({ env: { LITETTS_API_KEYS: 'sesame' } });
       // The fake microphone and the uploaded reference: the project's own espeak speaking for ~9 s.
       const speech = await fetch(`${server.url}/v1/audio/speech`, {
         method: 'POST',
@@ -114,10 +122,10 @@ describe('the dashboard', () => {
       assert.equal(speech.status, 200, 'reference speech');
       referenceWav = join(work, 'reference.wav');
       writeFileSync(referenceWav, Buffer.from(await speech.arrayBuffer()));
-      [keyed, browser] = await Promise.all([starting, chromium.launch({
+      browser = await chromium.launch({
         executablePath: CHROMIUM,
         args: [...FLAGS, '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${referenceWav}`, '--autoplay-policy=no-user-gesture-required'],
-      })]);
+      });
       context = await browser.newContext({ viewport: DESKTOP });
       await context.grantPermissions(['microphone'], { origin: server.url });
       page = await context.newPage();
@@ -129,7 +137,6 @@ describe('the dashboard', () => {
     });
     after(async () => {
       await browser?.close();
-      await keyed?.stop();
       if (work) rmSync(work, { recursive: true, force: true });
     });
 
@@ -218,6 +225,37 @@ describe('the dashboard', () => {
       assert.deepEqual([voice.kind, voice.source], ['temporary', 'clone'], 'a temporary clone on the server');
     });
 
+    test('a thorough clone shows its progress and best score, plays the best so far, and can be cancelled', async () => {
+      await page.locator('#clone-file').setInputFiles(referenceWav);
+      await page.locator('#analysis', { hasText: /Good to clone from/ }).waitFor();
+      await page.locator('#clone-name').fill('dash_thorough');
+      await page.getByLabel('Thorough (a background job)').check();
+      await page.getByLabel('Time for a thorough search (s)').fill('120');
+      const created = page.waitForResponse((r) => r.url().endsWith('/v1/voices/create'));
+      await page.getByRole('button', { name: 'Clone', exact: true }).click();
+      const { job } = (await (await created).json()) as { job: { id: string } };
+      await page.locator('#job').waitFor({ state: 'visible' });
+      await page.locator('#job-step', { hasText: /^\d+ % · .* · best score \d+ %/ }).waitFor({ timeout: 45_000 });
+      assert.ok(Number(await page.locator('#job-progress').getAttribute('value')) > 0, 'the bar moves');
+      // The search keeps its best for a preview a little after it finds one (every 2 s): wait for that here, not in the page.
+      for (let tries = 0; ; tries++) {
+        const preview = await fetch(`${server.url}/v1/jobs/${job.id}/preview`);
+        await preview.arrayBuffer();
+        if (preview.status === 200) break;
+        assert.ok(tries < 90, `a preview within 45 s (${preview.status})`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      await page.getByRole('button', { name: 'Hear the best so far' }).click();
+      await plays('#job-audio');
+      await page.getByRole('button', { name: 'Cancel' }).click();
+      await page.locator('#clone > .notice', { hasText: 'The search was cancelled; no voice was made.' }).waitFor();
+      assert.equal(await page.locator('#job').isVisible(), false, 'the job panel is gone');
+      const voice = await fetch(`${server.url}/v1/voices/dash_thorough`);
+      await voice.arrayBuffer();
+      assert.equal(voice.status, 404, 'no voice landed');
+      await page.getByLabel('Fast (seconds)').check();
+    });
+
     test('blends two voices with weights, listens, and saves the blend as a custom voice', async () => {
       await page.locator('#blend-parts .blend-voice').nth(0).selectOption('espeak-en-us-female');
       await page.locator('#blend-parts .blend-voice').nth(1).selectOption('espeak-en-us-male');
@@ -245,6 +283,7 @@ describe('the dashboard', () => {
     });
 
     test('asks for the API key once, keeps it in the browser, and the library opens with it', async () => {
+      const keyed = await startTestServer({ env: { LITETTS_API_KEYS: 'sesame' } });
       const keyedPage = await context.newPage();
       watch(keyedPage, /status of 401/);
       try {
@@ -260,6 +299,7 @@ describe('the dashboard', () => {
         assert.ok((await keyedPage.locator('#voice-items li.voice').count()) > 0, 'voices listed');
       } finally {
         await keyedPage.close();
+        await keyed.stop();
       }
     });
 

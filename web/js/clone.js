@@ -168,7 +168,10 @@ async function discard(_event, box) {
 
 async function preview() {
   if (!job) return;
-  const response = await busy($('job-preview'), 'Loading…', () => api(`v1/jobs/${encodeURIComponent(job.id)}/preview`, { raw: true }));
+  const response = await busy($('job-preview'), 'Loading…', () => api(`v1/jobs/${encodeURIComponent(job.id)}/preview`, { raw: true })).catch((error) => {
+    if (error.code === 'no_preview') throw new Error('No voice to hear yet: the search keeps its best a few seconds after it finds one. Try again in a moment.');
+    throw error;
+  });
   const audio = $('job-audio');
   if (audio.src) URL.revokeObjectURL(audio.src);
   audio.src = URL.createObjectURL(await response.blob());
