@@ -31,6 +31,10 @@ const OVERFLOW = `(() => {
   const culprits = wide.slice(0, 5).map((e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + '.' + String(e.className).split(' ').join('.'));
   return { overflow: document.documentElement.scrollWidth - width, culprits };
 })()`;
+/** Controls without an accessible name (no label, no aria-label(ledby), a button without text). */
+const UNLABELLED = `[...document.querySelectorAll('input, select, textarea, button')]
+  .filter((e) => !(e.labels?.length || e.getAttribute('aria-label') || e.getAttribute('aria-labelledby') || (e.tagName === 'BUTTON' && e.textContent.trim())))
+  .map((e) => e.id || e.outerHTML.slice(0, 80))`;
 /** The share of the waveform canvas's pixels that are drawn on. */
 const INKED = `(() => {
   const canvas = document.getElementById('waveform');
@@ -149,6 +153,8 @@ describe('the dashboard', () => {
       assert.equal(await page.locator('#unavailable').isVisible(), true, 'the voices that need Kokoro are folded away');
       assert.match((await page.locator('#unavailable > summary').textContent()) ?? '', /^54 voices need kokoro/, 'and counted');
       assert.match((await page.locator('#engines').textContent()) ?? '', /litetts models pull/, 'the Kokoro install hint in plain view');
+      const unlabelled = await page.evaluate<string[]>(UNLABELLED);
+      assert.deepEqual(unlabelled, [], 'every control has a name');
       const speakable = await page.locator('#speak-voice option:not([disabled])').count();
       assert.equal(speakable, 21, 'the picker offers the 21 espeak voices');
     });
@@ -265,7 +271,19 @@ describe('the dashboard', () => {
       await page.locator('#blend-name').fill('dash_blend');
       await page.getByRole('button', { name: 'Save blend' }).click();
       await page.locator('#blend > .notice', { hasText: /Saved the blend as custom voice dash_blend/ }).waitFor({ state: 'visible' });
-      await voiceItem(page, 'dash_blend').waitFor();
+      const item = voiceItem(page, 'dash_blend');
+      await item.waitFor();
+
+      await item.locator('summary', { hasText: 'Details' }).click();
+      const download = page.waitForEvent('download');
+      await item.getByRole('button', { name: 'Download dash_blend as .json' }).click();
+      assert.equal((await download).suggestedFilename(), 'dash_blend.json', 'the voice file');
+      await item.getByLabel('Name', { exact: true }).fill('dash_mix');
+      await item.getByLabel('Description', { exact: true }).fill('warm and even');
+      await item.getByRole('button', { name: 'Save changes' }).click();
+      await page.locator('#voices > .notice', { hasText: 'Renamed dash_blend to dash_mix.' }).waitFor();
+      const renamed = (await (await fetch(`${server.url}/v1/voices/dash_mix`)).json()) as { kind: string; description: string; source: string };
+      assert.deepEqual([renamed.kind, renamed.source, renamed.description], ['custom', 'blend', 'warm and even'], 'renamed and described on the server');
     });
 
     test('nothing overflows at phone width; screenshots of every area at both widths', async () => {
@@ -277,7 +295,13 @@ describe('the dashboard', () => {
         await page.setViewportSize(size);
         const { overflow, culprits } = await page.evaluate<{ overflow: number; culprits: string[] }>(OVERFLOW);
         assert.ok(overflow <= 0, `${label}: ${overflow} px of horizontal overflow from ${culprits.join(', ')}`);
-        for (const area of AREAS) await page.locator(`#${area}`).screenshot({ path: join(SHOTS, `${area}-${label}.png`) });
+        // Cut from the whole page seen from its top: an area scrolled into view would have the sticky header over it.
+        await page.evaluate('window.scrollTo(0, 0)');
+        for (const area of AREAS) {
+          const clip = await page.locator(`#${area}`).boundingBox();
+          assert.ok(clip, `${area} is on the page`);
+          await page.screenshot({ path: join(SHOTS, `${area}-${label}.png`), fullPage: true, clip });
+        }
       }
       await page.setViewportSize(DESKTOP);
     });

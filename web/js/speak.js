@@ -16,8 +16,8 @@ function fillOptions(select, values, anyLabel) {
 
 function renderPicker() {
   const voices = store.voices;
-  fillOptions($('pick-engine'), [...new Set(voices.map((v) => v.engine))].sort(), 'Any engine');
-  fillOptions($('pick-language'), [...new Set(voices.map((v) => v.language))].sort(), 'Any language');
+  fillOptions($('pick-engine'), [...new Set(voices.map((v) => v.engine))].sort(), 'Any');
+  fillOptions($('pick-language'), [...new Set(voices.map((v) => v.language))].sort(), 'Any');
   const needle = $('pick-search').value.trim();
   const filters = { engine: $('pick-engine').value, language: $('pick-language').value, gender: $('pick-gender').value, kind: $('pick-kind').value };
   const onlyAvailable = $('pick-available').checked;
@@ -28,7 +28,12 @@ function renderPicker() {
   const chosen = select.value || store.health?.default_voice;
   select.replaceChildren(
     ...shown.map((v) =>
-      el('option', { value: v.name, disabled: !v.available, text: `${v.name} — ${v.language}${v.gender ? `, ${v.gender}` : ''} · ${v.kind}${v.available ? '' : ' (not installed)'}` }),
+      el('option', {
+        value: v.name,
+        disabled: !v.available,
+        title: v.description,
+        text: `${v.name} · ${v.language}${v.kind === 'builtin' ? '' : ` · ${v.kind}`}${v.available ? '' : ' (not installed)'}`,
+      }),
     ),
   );
   if (shown.some((v) => v.name === chosen && v.available)) select.value = chosen;

@@ -1,4 +1,5 @@
-// Status: engines and models (how to install a missing one, in plain view), voices by kind, jobs.
+// Status: engines and models (how to install a missing one, in plain view: while Kokoro downloads,
+// the server's hint says how far it is), voices by kind, jobs.
 import { api } from './api.js';
 import { store, subscribe } from './store.js';
 import { $, el, percent } from './ui.js';
@@ -13,7 +14,6 @@ function render() {
         { className: `engine ${engine.available ? 'ready' : 'missing'}`, 'aria-label': `Engine ${id}` },
         el('h3', {}, id, ' ', el('span', { className: `badge ${engine.available ? 'ok' : 'off'}`, text: engine.available ? 'ready' : 'not installed' })),
         el('p', { className: 'hint', text: engine.description }),
-        downloadProgress(engine),
         engine.install ? el('p', { className: 'install', text: engine.install }) : null,
       ),
     ),
@@ -31,19 +31,6 @@ function render() {
   const summary = Object.entries(health.engines).map(([id, e]) => `${id} ${e.available ? 'ready' : 'not installed'}`);
   $('summary').textContent = `${summary.join(' · ')} · ${v.builtin + v.custom} voices`;
   void renderJobs();
-}
-
-/** A model download in progress, when the server reports one (`download: {received_bytes, total_bytes}`). */
-function downloadProgress(engine) {
-  const d = engine.download;
-  if (!d || typeof d.received_bytes !== 'number') return null;
-  const total = typeof d.total_bytes === 'number' && d.total_bytes > 0 ? d.total_bytes : null;
-  const mb = (n) => `${(n / 1e6).toFixed(0)} MB`;
-  return el(
-    'div',
-    { className: 'download' },
-    el('label', { text: `Downloading the model: ${mb(d.received_bytes)}${total ? ` of ${mb(total)}` : ''}` }, total ? el('progress', { max: total, value: d.received_bytes }) : el('progress')),
-  );
 }
 
 async function renderJobs() {
