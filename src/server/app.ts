@@ -143,7 +143,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(multipart, { limits: { fileSize: deps.config.maxUploadMb * 1024 * 1024 } });
 
   speechRoutes(app, { library: deps.library, speech: deps.speech, maxInputChars: deps.config.maxInputChars });
-  const phonemes = deps.phonemes ?? new PhonemeService({ pieces: (input) => deps.speech.pieces(input), lexiconDir: lexiconDir(deps.config.modelDir!) });
+  const phonemes = deps.phonemes ?? new PhonemeService({ pieces: (input, language, options) => deps.speech.pieces(input, language, options), lexiconDir: lexiconDir(deps.config.modelDir!) });
   phonemeRoutes(app, { library: deps.library, phonemes, maxInputChars: deps.config.maxInputChars });
   voiceRoutes(app, deps.library, deps.uploads, deps.config.maxUploadMb * 1024 * 1024);
   analyzeRoutes(app, deps.uploads, deps.config.maxUploadMb * 1024 * 1024);

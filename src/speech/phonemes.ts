@@ -7,6 +7,7 @@
  * given back between pieces (sentences), so a long input of words no lexicon has (each one an
  * espeak-ng call) holds it for one piece at a time, not for the whole text.
  */
+import type { NormalizationOptions } from '../text/options.js';
 import { setImmediate as yieldThread } from 'node:timers/promises';
 import { errors } from '../errors.js';
 import type { EspeakEngine } from '../engines/espeak/engine.js';
@@ -29,7 +30,7 @@ export interface PhonemesResult {
 
 export interface PhonemeServiceOptions {
   /** The server's normaliser and splitter (SpeechService.pieces): the pieces the engine is given. */
-  pieces: (input: string) => string[];
+  pieces: (input: string, language?: string, options?: Partial<NormalizationOptions>) => string[];
   /** Where the Kokoro model directory keeps misaki's lexicons. */
   lexiconDir: string;
   /** Default: a new espeak-ng on first use. */
@@ -55,12 +56,14 @@ export class PhonemeService {
    * What the engine of `voice` would be given for `input` (Kokoro: in `language`, default the
    * voice's); with no voice, Kokoro's reading in `language`.
    */
-  async phonemes(input: string, target: { voice: ResolvedVoice | null; language: string | null }): Promise<PhonemesResult> {
-    const pieces = this.options.pieces(input);
+  async phonemes(input: string, target: { voice: ResolvedVoice | null; language: string | null }, normalization?: Partial<NormalizationOptions>): Promise<PhonemesResult> {
+    const voice = target.voice;
+    // Normalised in the language it is read in, as the speech route does.
+    const readIn = voice?.data.engine === 'espeak' ? voice.voice.language : PhonemeService.kokoroLanguage(target.language ?? voice?.voice.language ?? 'en-us');
+    const pieces = this.options.pieces(input, readIn, normalization);
     if (pieces.length === 0) throw errors.emptyInput();
     const espeak = await this.espeakEngine();
     const normalized = pieces.join(' ');
-    const voice = target.voice;
     if (voice?.data.engine === 'espeak') {
       const base = voice.data.base;
       const phonemes: string[] = [];

@@ -3,13 +3,14 @@ import type { FastifyInstance } from 'fastify';
 import type { PhonemeService } from '../../speech/phonemes.js';
 import type { VoiceLibrary } from '../../voices/library.js';
 import { errors } from '../errors.js';
+import { NormalizationOptionsSchema } from '../normalization-schema.js';
 
 const PhonemesBody = Type.Object(
   {
     input: Type.String({ description: 'Text to phonemise' }),
     language: Type.Optional(Type.String({ description: 'A Kokoro language: en-us, en-gb, es, fr-fr, hi, it, pt-br, ja, cmn (default: the voice’s, else en-us)' })),
     voice: Type.Optional(Type.Union([Type.String(), Type.Object({ id: Type.String() })], { description: 'A voice: its engine and language decide the reading' })),
-    normalization_options: Type.Optional(Type.Object({}, { additionalProperties: true, description: 'Accepted; the server’s normaliser runs with its defaults' })),
+    normalization_options: Type.Optional(NormalizationOptionsSchema),
   },
   { additionalProperties: true },
 );
@@ -40,7 +41,7 @@ export function phonemeRoutes(app: FastifyInstance, deps: { library: VoiceLibrar
       if (body.input.trim().length === 0) throw errors.emptyInput();
       if (body.input.length > deps.maxInputChars) throw errors.inputTooLong(body.input.length, deps.maxInputChars);
       const voice = body.voice === undefined ? null : await deps.library.resolve(body.voice, 'voice');
-      return deps.phonemes.phonemes(body.input, { voice, language: body.language ?? null });
+      return deps.phonemes.phonemes(body.input, { voice, language: body.language ?? null }, body.normalization_options);
     },
   );
 }
