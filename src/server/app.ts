@@ -142,9 +142,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(multipart, { limits: { fileSize: deps.config.maxUploadMb * 1024 * 1024 } });
 
-  speechRoutes(app, { library: deps.library, speech: deps.speech, maxInputChars: deps.config.maxInputChars });
+  speechRoutes(app, { library: deps.library, speech: deps.speech, maxInputChars: deps.config.maxInputChars, ...(deps.lexicon && { lexicon: deps.lexicon }) });
   const phonemes = deps.phonemes ?? new PhonemeService({ pieces: (input, language, options) => deps.speech.pieces(input, language, options), lexiconDir: lexiconDir(deps.config.modelDir!) });
-  phonemeRoutes(app, { library: deps.library, phonemes, maxInputChars: deps.config.maxInputChars });
+  phonemeRoutes(app, { library: deps.library, phonemes, maxInputChars: deps.config.maxInputChars, ...(deps.lexicon && { lexicon: deps.lexicon }) });
   voiceRoutes(app, deps.library, deps.uploads, deps.config.maxUploadMb * 1024 * 1024);
   analyzeRoutes(app, deps.uploads, deps.config.maxUploadMb * 1024 * 1024);
   similarityRoutes(app, { uploads: deps.uploads, library: deps.library, speech: deps.speech, maxUploadBytes: deps.config.maxUploadMb * 1024 * 1024 });

@@ -81,6 +81,26 @@ describe('/v1/pronunciations', () => {
     assert.equal((await call('GET', '/v1/pronunciations/w1')).status, 404);
   });
 
+  test('the lexicon and inline pronunciations reach what the engine is given; malformed markup is a 400', async () => {
+    assert.equal((await call('PUT', '/v1/pronunciations/Zorbly', { phonemes: 'zˈɔɹbli' })).status, 201);
+    const { KOKORO_VOCAB } = await import('../engines/kokoro/vocab.js');
+    const ids = [...'zˈɔɹbli'].map((c) => KOKORO_VOCAB.get(c)!);
+    const read = await call('POST', '/v1/audio/phonemes', { input: 'Hello ZORBLY, and [there](/ðˈɛɹ/).', language: 'en-us' });
+    assert.equal(read.status, 200, JSON.stringify(read.body));
+    assert.match(read.body.phonemes, /zˈɔɹbli/, 'the server lexicon');
+    assert.match(read.body.phonemes, /ðˈɛɹ/, 'the inline pronunciation');
+    const tokens = (read.body.tokens as number[]).join(',');
+    assert.ok(tokens.includes(ids.join(',')), 'its token ids, in order, are what the model gets');
+    for (const path of ['/v1/audio/phonemes', '/v1/audio/speech']) {
+      const bad = await call('POST', path, { input: 'Say [this](/ðɪs!/) now.', voice: 'espeak-en-us-female', language: 'en-us' });
+      assert.equal(bad.status, 400, path);
+      assert.equal(bad.body.error.code, 'invalid_phonemes');
+    }
+    const res = await fetch(`${server.url}/v1/audio/speech`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input: 'Say [this](/ðˈɪs/) now.', voice: 'espeak-en-us-female', response_format: 'wav' }) });
+    assert.equal(res.status, 200, 'an espeak voice speaks the word of the markup');
+    await res.arrayBuffer();
+  });
+
   test('DELETE a word in one language or all; then 404; entries survive a restart', async () => {
     await call('PUT', '/v1/pronunciations/Restart', { phonemes: 'ɹistˈɑɹt' });
     const one = await call('DELETE', '/v1/pronunciations/kokoro?language=en-gb');

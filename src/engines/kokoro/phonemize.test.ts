@@ -190,3 +190,13 @@ describe('phonemizeText with espeak-ng', () => {
     }
   });
 });
+
+test('inline pronunciations reach the phonemes as written, the rest read as before', async () => {
+  const { EspeakEngine } = await import('../espeak/engine.js');
+  const espeak = await EspeakEngine.load();
+  const plain = phonemizeText(espeak, 'Say it now.', 'en-us').phonemes;
+  const marked = phonemizeText(espeak, 'Say [it](/kˈOkəɹO/) now.', 'en-us').phonemes;
+  assert.ok(marked.includes('kˈOkəɹO'), marked);
+  assert.equal(marked.replace('kˈOkəɹO', ''), plain.replace(phonemizeText(espeak, 'it', 'en-us').phonemes.replace(/[.]/g, ''), ''), `${marked} vs ${plain}`);
+  assert.equal(phonemizeText(espeak, '[Kokoro](/kˈOkəɹO/).', 'en-us').phonemes, 'kˈOkəɹO.');
+});

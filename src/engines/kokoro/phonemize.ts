@@ -390,6 +390,36 @@ export function phonemizeText(
   language: KokoroLanguage,
   lexicon: Lexicon | null = null,
 ): PhonemizedText {
+  // Inline pronunciations, `[word](/phonemes/)`: those phonemes, as written, for that word.
+  if (!text.includes('](/')) return phonemizePlain(espeak, text, language, lexicon);
+  const parts: string[] = [];
+  const pieces: string[] = [];
+  let last = 0;
+  const plain = (t: string) => {
+    if (t.trim().length === 0) return;
+    const p = phonemizePlain(espeak, t, language, lexicon);
+    parts.push(p.phonemes);
+    pieces.push(...p.pieces);
+  };
+  for (const m of text.matchAll(INLINE_PRONUNCIATION)) {
+    plain(text.slice(last, m.index));
+    parts.push(m[2]!);
+    pieces.push(m[2]!);
+    last = m.index + m[0].length;
+  }
+  plain(text.slice(last));
+  return { phonemes: parts.join(' ').replace(/\s+/g, ' ').replace(/ ([;:,.!?])/g, '$1').trim(), pieces };
+}
+
+/** `[word](/phonemes/)` (pronunciations/inline.ts checks it before text gets here). */
+const INLINE_PRONUNCIATION = /\[([^\]\n]{1,64})\]\(\/([^/\n]{1,128})\/\)/gu;
+
+function phonemizePlain(
+  espeak: Pick<EspeakEngine, 'phonemize'>,
+  text: string,
+  language: KokoroLanguage,
+  lexicon: Lexicon | null,
+): PhonemizedText {
   const english = language === 'en-us' || language === 'en-gb';
   const sections = splitOnPunctuation(normalizeText(text, language));
   const punctuation = (section: Section): string =>

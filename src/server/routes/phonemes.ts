@@ -1,3 +1,4 @@
+import type { ServerLexicon } from '../../pronunciations/index.js';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { PhonemeService } from '../../speech/phonemes.js';
@@ -25,7 +26,7 @@ const PhonemesReply = Type.Object({
 });
 
 /** POST /v1/audio/phonemes: what the engine would be given for a text (normalised text, phonemes, Kokoro's token ids). */
-export function phonemeRoutes(app: FastifyInstance, deps: { library: VoiceLibrary; phonemes: PhonemeService; maxInputChars: number }): void {
+export function phonemeRoutes(app: FastifyInstance, deps: { library: VoiceLibrary; phonemes: PhonemeService; maxInputChars: number; lexicon?: ServerLexicon }): void {
   app.post<{ Body: PhonemesBody }>(
     '/v1/audio/phonemes',
     {
@@ -41,7 +42,11 @@ export function phonemeRoutes(app: FastifyInstance, deps: { library: VoiceLibrar
       if (body.input.trim().length === 0) throw errors.emptyInput();
       if (body.input.length > deps.maxInputChars) throw errors.inputTooLong(body.input.length, deps.maxInputChars);
       const voice = body.voice === undefined ? null : await deps.library.resolve(body.voice, 'voice');
-      return deps.phonemes.phonemes(body.input, { voice, language: body.language ?? null }, body.normalization_options);
+      // The server lexicon and inline pronunciations, as speech applies them.
+      const engine = voice?.data.engine ?? 'kokoro';
+      const language = body.language ?? voice?.voice.language ?? 'en-us';
+      const input = deps.lexicon ? await deps.lexicon.apply(body.input, engine, language) : body.input;
+      return deps.phonemes.phonemes(input, { voice, language: body.language ?? null }, body.normalization_options);
     },
   );
 }

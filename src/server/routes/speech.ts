@@ -1,3 +1,4 @@
+import type { ServerLexicon } from '../../pronunciations/index.js';
 import { Readable } from 'node:stream';
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
@@ -31,6 +32,8 @@ interface Deps {
   library: VoiceLibrary;
   speech: SpeechService;
   maxInputChars: number;
+  /** Inline pronunciations and the server lexicon (pronunciations/); without it the input goes as written. */
+  lexicon?: ServerLexicon;
 }
 
 /** POST /v1/audio/speech: parse, resolve the voice, then stream what the speech service makes. */
@@ -54,7 +57,9 @@ export function speechRoutes(app: FastifyInstance, deps: Deps): void {
       const engine = ENGINE_IDS.find((id) => id === body.model);
       const voice = await deps.library.resolve(body.voice, 'voice', engine === undefined ? {} : { engine });
       // The voice's language decides how the text is read, so it is resolved first.
-      const pieces = deps.speech.pieces(body.input, voice.voice.language, body.normalization_options);
+      // Inline pronunciations and the server lexicon, for the voice's engine and language.
+      const input = deps.lexicon ? await deps.lexicon.apply(body.input, voice.data.engine, voice.voice.language) : body.input;
+      const pieces = deps.speech.pieces(input, voice.voice.language, body.normalization_options);
       if (pieces.length === 0) throw errors.emptyInput();
       const admission = deps.speech.admit();
 
