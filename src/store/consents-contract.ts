@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { errorOf } from './contract-support.js';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { CatalogError, type NewVoice, type VoiceCatalog } from './catalog.js';
 import type { ConsentStore, NewConsent } from './consents.js';
@@ -48,16 +49,6 @@ function voice(name: string): NewVoice {
     externalId: `voice_${name}`,
     data: new TextEncoder().encode(JSON.stringify({ engine: 'espeak', base: 'en-us', variant: null })),
   };
-}
-
-async function errorOf(call: () => Promise<unknown>): Promise<CatalogError> {
-  try {
-    await call();
-  } catch (error) {
-    if (error instanceof CatalogError) return error;
-    throw error;
-  }
-  assert.fail('the call was expected to fail with a CatalogError');
 }
 
 export function consentsContract(name: string, makeStore: () => Promise<ConsentCatalog>, options: ConsentsContractOptions): void {

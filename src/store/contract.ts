@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { errorOf } from './contract-support.js';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { CatalogError, contentHash, type NewVoice, type VoiceCatalog, type VoiceRow } from './catalog.js';
 
@@ -50,16 +51,6 @@ async function errorCode(call: () => Promise<unknown>): Promise<string> {
     throw error;
   }
   return 'no error';
-}
-
-async function errorOf(call: () => Promise<unknown>): Promise<CatalogError> {
-  try {
-    await call();
-  } catch (error) {
-    if (error instanceof CatalogError) return error;
-    throw error;
-  }
-  assert.fail('the call was expected to fail with a CatalogError');
 }
 
 const names = (rows: readonly VoiceRow[]) => rows.map((r) => r.name);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
+import { errorOf } from './contract-support.js';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { CatalogError, type VoiceCatalog } from './catalog.js';
+import type { VoiceCatalog } from './catalog.js';
 import type { NewPronunciation, PronunciationStore } from './pronunciations.js';
 
 /**
@@ -17,16 +18,6 @@ export interface PronunciationsContractOptions {
 
 const T0 = Date.parse('2026-12-02T12:00:00Z');
 const entry = (word: string, phonemes: string, language = 'en-us'): NewPronunciation => ({ word, language, phonemes });
-
-async function errorOf(call: () => Promise<unknown>): Promise<CatalogError> {
-  try {
-    await call();
-  } catch (error) {
-    if (error instanceof CatalogError) return error;
-    throw error;
-  }
-  assert.fail('the call was expected to fail with a CatalogError');
-}
 
 export function pronunciationsContract(name: string, makeStore: () => Promise<PronunciationCatalog>, options: PronunciationsContractOptions): void {
   describe(`${name} keeps the PronunciationStore contract`, () => {

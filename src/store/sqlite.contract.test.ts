@@ -22,64 +22,24 @@ function open(path: string): SqliteCatalog {
   return catalog;
 }
 
-catalogContract(
-  'SqliteCatalog',
-  () => {
-    const dir = mkdtempSync(join(tmpdir(), 'litetts-contract-'));
-    dirs.push(dir);
-    return Promise.resolve(open(join(dir, 'voices.db')));
-  },
-  {
-    reopen: (catalog) => {
-      const path = paths.get(catalog);
-      if (path === undefined) throw new Error('reopen: not a catalog this file opened');
-      return Promise.resolve(open(path));
-    },
-  },
-);
+/** A catalog in a new directory of its own. */
+function fresh(prefix: string): Promise<SqliteCatalog> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(dir);
+  return Promise.resolve(open(join(dir, 'voices.db')));
+}
 
-consentsContract(
-  'SqliteCatalog',
-  () => {
-    const dir = mkdtempSync(join(tmpdir(), 'litetts-contract-'));
-    dirs.push(dir);
-    return Promise.resolve(open(join(dir, 'voices.db')));
-  },
-  {
-    reopen: (store) => {
-      const path = paths.get(store);
-      if (path === undefined) throw new Error('reopen: not a catalog this file opened');
-      return Promise.resolve(open(path));
-    },
-  },
-);
+/** Another catalog over the same file as `store`. */
+function reopen(store: VoiceCatalog): Promise<SqliteCatalog> {
+  const path = paths.get(store);
+  if (path === undefined) throw new Error('reopen: not a catalog this file opened');
+  return Promise.resolve(open(path));
+}
 
-jobsContract(
-  'SqliteCatalog',
-  () => {
-    const dir = mkdtempSync(join(tmpdir(), 'litetts-jobs-contract-'));
-    dirs.push(dir);
-    return Promise.resolve(open(join(dir, 'voices.db')) as SqliteCatalog);
-  },
-  (store) => {
-    const path = paths.get(store);
-    if (path === undefined) throw new Error('reopen: not a catalog this file opened');
-    return Promise.resolve(open(path) as SqliteCatalog);
-  },
-);
+catalogContract('SqliteCatalog', () => fresh('litetts-contract-'), { reopen });
 
-pronunciationsContract(
-  'SqliteCatalog',
-  () => {
-    const dir = mkdtempSync(join(tmpdir(), 'litetts-lexicon-contract-'));
-    dirs.push(dir);
-    return Promise.resolve(open(join(dir, 'voices.db')));
-  },
-  {
-    reopen: (store) => {
-      const path = paths.get(store);
-      if (path === undefined) throw new Error('reopen: not a catalog this file opened');
-      return Promise.resolve(open(path));
-    },
-  },
-);
+consentsContract('SqliteCatalog', () => fresh('litetts-contract-'), { reopen });
+
+jobsContract('SqliteCatalog', () => fresh('litetts-jobs-contract-'), reopen);
+
+pronunciationsContract('SqliteCatalog', () => fresh('litetts-lexicon-contract-'), { reopen });
