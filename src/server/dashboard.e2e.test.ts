@@ -289,7 +289,7 @@ describe('the dashboard', () => {
     test('nothing overflows at phone width; screenshots of every area at both widths', async () => {
       // Each area as someone would see it after using it: something spoken, the temporary voices listed.
       await page.getByRole('button', { name: 'Speak', exact: true }).click();
-      await page.waitForSelector('#history li');
+      await page.waitForSelector('#history li', { timeout: 60_000 });
       await openTab(page, 'temporary');
       for (const [label, size] of [['desktop', DESKTOP], ['phone', PHONE]] as const) {
         await page.setViewportSize(size);

@@ -77,7 +77,7 @@ describe('security (real server, keys on)', () => {
     await expectError(await fetch(`${server.url}/metrics`), 401, 'invalid_api_key', '/metrics without a key');
     assert.equal((await fetch(`${server.url}/metrics`, { headers: auth() })).status, 200, '/metrics with a key');
     await expectError(await fetch(`${server.url}/v1/health`), 401, 'invalid_api_key', '/v1/health');
-    for (const path of ['/health', '/', '/app.js', '/docs', '/docs/json']) {
+    for (const path of ['/health', '/', '/js/main.js', '/docs', '/docs/json']) {
       const response = await fetch(`${server.url}${path}`);
       assert.equal(response.status, 200, `${path} is open`);
       await response.arrayBuffer();
@@ -145,7 +145,7 @@ describe('security (real server, keys on)', () => {
 
   test('security headers on every kind of response', async () => {
     const responses = await Promise.all(
-      ['/health', '/v1/voices', '/nothing-here', '/', '/app.js', '/docs', '/docs/json'].map(async (path) => [path, await fetch(`${server.url}${path}`)] as const),
+      ['/health', '/v1/voices', '/nothing-here', '/', '/js/main.js', '/docs', '/docs/json'].map(async (path) => [path, await fetch(`${server.url}${path}`)] as const),
     );
     for (const [path, response] of responses) {
       await response.arrayBuffer();
