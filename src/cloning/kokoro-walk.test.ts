@@ -191,6 +191,7 @@ describe('the thorough Kokoro clone (population walk) with the voice-like tiny m
     const quick = await run({ budgetMs: 1500 });
     console.log(`a 1500 ms budget: ${quick.ms.toFixed(0)} ms, ${quick.result.steps} renders`);
     assert.ok(quick.ms < 1500 + 2500, 'a small budget returns soon (the minimum is the blend, its second text and the held-out render)');
-    assert.ok(quick.result.steps <= 5);
+    // How many renders fit depends on the machine (the front end got faster: 7 where 5 did); the bound is the time.
+    assert.ok(quick.result.steps >= 3, 'at least the blend, its second text and the held-out render');
   });
 });
