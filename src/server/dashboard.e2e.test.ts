@@ -288,6 +288,8 @@ describe('the dashboard', () => {
 
     test('nothing overflows at phone width; screenshots of every area at both widths', async () => {
       // Each area as someone would see it after using it: something spoken, the temporary voices listed.
+      await page.locator('#pick-search').fill('');
+      await page.locator('#speak-voice').selectOption('espeak-en-us-female');
       await page.getByRole('button', { name: 'Speak', exact: true }).click();
       await page.waitForSelector('#history li', { timeout: 60_000 });
       await openTab(page, 'temporary');
