@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { errorOf } from './contract-support.js';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { CatalogError, type NewVoice, type VoiceCatalog } from './catalog.js';
 import type { JobRow, JobStore, NewJob } from './jobs.js';
@@ -46,15 +47,8 @@ function voice(name: string): NewVoice {
   };
 }
 
-async function failure(call: () => Promise<unknown>): Promise<CatalogError & { job?: JobRow }> {
-  try {
-    await call();
-  } catch (error) {
-    if (error instanceof CatalogError) return error;
-    throw error;
-  }
-  assert.fail('the call was expected to fail with a CatalogError');
-}
+/** errorOf, typed with the job a job_state error carries. */
+const failure = (call: () => Promise<unknown>): Promise<CatalogError & { job?: JobRow }> => errorOf(call);
 
 const bytes = (b: Uint8Array | null | undefined) => (b == null ? b : [...b]);
 const ids = (rows: readonly JobRow[]) => rows.map((r) => r.id);
