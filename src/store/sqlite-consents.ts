@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { CatalogError } from './catalog.js';
 import type { ConsentRow, NewConsent } from './consents.js';
+import { padBlob, pageSizeOf, unpadBlob } from './sqlite-blobs.js';
 
 /**
  * Voice consents in the SQLite catalog (table `consents`, schema 2 in sqlite.ts). The catalog
@@ -34,11 +35,13 @@ function toMeta(r: DbConsent): ConsentMeta {
 
 export class SqliteConsents {
   private readonly statements;
+  private readonly pageSize: number;
 
   constructor(
     db: Database.Database,
     private readonly writes: CatalogWrites,
   ) {
+    this.pageSize = pageSizeOf(db);
     this.statements = {
       get: db.prepare<{ id: string }, DbConsent & { recording: Buffer }>(`SELECT ${META}, recording FROM consents WHERE id = @id`),
       meta: db.prepare<{ id: string }, DbConsent>(`SELECT ${META} FROM consents WHERE id = @id`),
@@ -54,7 +57,7 @@ export class SqliteConsents {
       if (this.statements.meta.get({ id: consent.id })) throw new CatalogError('name_taken', `A consent with id '${consent.id}' already exists`);
       // A copy: the row is a value, whatever the caller does with its array afterwards.
       const row: ConsentRow = { id: consent.id, name: consent.name, language: consent.language, createdAt: now, recording: consent.recording.slice() };
-      this.statements.insert.run({ ...row, recording: row.recording });
+      this.statements.insert.run({ ...row, recording: padBlob(row.recording, this.pageSize) });
       return row;
     });
   }
@@ -62,7 +65,8 @@ export class SqliteConsents {
   get(id: string): ConsentRow | undefined {
     const r = this.statements.get.get({ id });
     if (!r) return undefined;
-    return { ...toMeta(r), recording: new Uint8Array(r.recording.buffer, r.recording.byteOffset, r.recording.byteLength) };
+    const recording = unpadBlob(r.recording);
+    return { ...toMeta(r), recording: new Uint8Array(recording.buffer, recording.byteOffset, recording.byteLength) };
   }
 
   list(): ConsentMeta[] {

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { CatalogError, type NewVoice, type VoiceRow } from './catalog.js';
 import { FINISHED, type JobFilter, type JobPatch, type JobRow, type JobStatus, type JobType, type NewJob } from './jobs.js';
+import { padBlob, pageSizeOf, unpadBlob } from './sqlite-blobs.js';
 
 /**
  * The JobStore of the SQLite catalog (tables jobs and job_data, schema migration 2). The
@@ -82,9 +83,11 @@ function notFound(id: string): CatalogError {
 
 export class SqliteJobs {
   private readonly s;
+  private readonly pageSize: number;
 
   constructor(private readonly host: JobHost) {
     const db = host.db;
+    this.pageSize = pageSizeOf(db);
     this.s = {
       insert: db.prepare(`INSERT INTO jobs (id, type, status, session_id, params, created_at, updated_at)
         VALUES (@id, @type, 'queued', @sessionId, @params, @now, @now) RETURNING *`),
@@ -132,7 +135,7 @@ export class SqliteJobs {
   insertJob(job: NewJob, now: number): JobRow {
     return this.host.write(() => {
       const row = toJob(this.s.insert.get({ id: job.id, type: job.type, sessionId: job.sessionId, params: job.params, now }) as DbJob);
-      this.s.insertData.run({ id: job.id, input: job.input });
+      this.s.insertData.run({ id: job.id, input: padBlob(job.input, this.pageSize) });
       return row;
     });
   }
@@ -150,7 +153,7 @@ export class SqliteJobs {
 
   jobInput(id: string): Uint8Array | undefined {
     const r = this.s.input.get({ id });
-    return r && bytesOf(r.input);
+    return r && bytesOf(unpadBlob(r.input));
   }
 
   jobCheckpoint(id: string): Uint8Array | null {

@@ -9,6 +9,7 @@ import type { JobFilter, JobPatch, JobRow, JobStore, NewJob } from './jobs.js';
 import { SqliteJobs } from './sqlite-jobs.js';
 import type { NewPronunciation, PronunciationFilter, PronunciationRow, PronunciationStore } from './pronunciations.js';
 import { SqlitePronunciations } from './sqlite-pronunciations.js';
+import { padBlob, padStoredBlobs, pageSizeOf, unpadBlob } from './sqlite-blobs.js';
 
 /**
  * The catalog in SQLite, the embedded default. Metadata and data live in two
@@ -25,7 +26,7 @@ import { SqlitePronunciations } from './sqlite-pronunciations.js';
  * once with SQLITE_BUSY when upgrading to a writer, because SQLite cannot wait
  * there without risking a deadlock or an outdated read.
  */
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS voices (
@@ -57,7 +58,7 @@ CREATE TABLE IF NOT EXISTS voice_data (
 `;
 
 /** Each entry takes the schema from version i + 1 to i + 2 (MIGRATIONS[0]: 1 → 2). */
-const MIGRATIONS: readonly string[] = [
+const MIGRATIONS: readonly (string | ((db: Database.Database) => void))[] = [
   `ALTER TABLE voices ADD COLUMN similarity REAL;
    ALTER TABLE voices ADD COLUMN external_id TEXT;
    CREATE UNIQUE INDEX IF NOT EXISTS voices_by_external_id ON voices (external_id) WHERE external_id IS NOT NULL;
@@ -110,6 +111,8 @@ const MIGRATIONS: readonly string[] = [
      version INTEGER NOT NULL
    );
    INSERT INTO lexicon_state (id, version) VALUES (1, 0);`,
+  // 3 → 4: a person's bytes are stored behind a pad, never in a b-tree cell (sqlite-blobs.ts).
+  padStoredBlobs,
 ];
 
 const COLUMNS = `v.name, v.engine, v.kind, v.language, v.gender, v.description, v.source, v.created_at,
@@ -212,6 +215,8 @@ export class SqliteCatalog implements VoiceCatalog, ConsentStore, JobStore, Pron
   private removed = false;
   /** A checkpoint after a delete could not finish (another connection was reading or writing). */
   private checkpointPending = false;
+  /** Blobs are padded to this (sqlite-blobs.ts). */
+  private readonly pageSize: number;
 
   constructor(path: string, options: SqliteCatalogOptions = {}) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -225,6 +230,7 @@ export class SqliteCatalog implements VoiceCatalog, ConsentStore, JobStore, Pron
     this.db.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
     // Metadata is small and blobs are read once per use: a modest page cache is enough.
     this.db.pragma('cache_size = -4000');
+    this.pageSize = pageSizeOf(this.db);
     this.migrate();
     // A process that died (SIGKILL, power loss) may have left deleted voices' bytes in the
     // WAL: opening empties it, so they are gone from the data directory after the next start.
@@ -350,12 +356,17 @@ export class SqliteCatalog implements VoiceCatalog, ConsentStore, JobStore, Pron
       if (version === 0) {
         // A new catalog: the first schema, then every migration.
         this.db.exec(SCHEMA);
-        for (const step of MIGRATIONS) this.db.exec(step);
+        for (const step of MIGRATIONS) this.runStep(step);
       } else {
-        for (let v = version; v < SCHEMA_VERSION; v++) this.db.exec(MIGRATIONS[v - 1]!);
+        for (let v = version; v < SCHEMA_VERSION; v++) this.runStep(MIGRATIONS[v - 1]!);
       }
       this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
     }).immediate();
+  }
+
+  private runStep(step: string | ((db: Database.Database) => void)): void {
+    if (typeof step === 'string') this.db.exec(step);
+    else step(this.db);
   }
 
   private getSync(name: string, now: number): VoiceRow | undefined {
@@ -367,9 +378,10 @@ export class SqliteCatalog implements VoiceCatalog, ConsentStore, JobStore, Pron
     return this.db.transaction(() => {
       const row = this.getSync(name, now);
       if (!row) return undefined;
-      const data = this.statements.data.get({ hash: row.contentHash });
-      if (!data) throw new Error(`catalog corrupt: no data for voice '${row.name}'`);
-      return { row, data: new Uint8Array(data.data.buffer, data.data.byteOffset, data.data.byteLength) };
+      const stored = this.statements.data.get({ hash: row.contentHash });
+      if (!stored) throw new Error(`catalog corrupt: no data for voice '${row.name}'`);
+      const data = unpadBlob(stored.data);
+      return { row, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
     })();
   }
 
@@ -429,7 +441,7 @@ export class SqliteCatalog implements VoiceCatalog, ConsentStore, JobStore, Pron
     const hash = contentHash(voice.engine, voice.data);
     this.takeName(key, now);
     if (voice.externalId != null) this.takeExternalId(voice.externalId, now);
-    this.statements.insertData.run({ hash, bytes: voice.data.byteLength, data: voice.data });
+    this.statements.insertData.run({ hash, bytes: voice.data.byteLength, data: padBlob(voice.data, this.pageSize) });
     this.writing.add(key);
     const row: VoiceRow = {
       name: voice.name,
@@ -524,8 +536,15 @@ export class SqliteCatalog implements VoiceCatalog, ConsentStore, JobStore, Pron
       .prepare('SELECT v.engine, v.name, v.content_hash, v.data_bytes, d.data FROM voices v JOIN voice_data d USING (content_hash)')
       .iterate() as Iterable<{ engine: string; name: string; content_hash: string; data_bytes: number; data: Buffer }>;
     for (const r of rows) {
-      if (contentHash(r.engine, r.data) !== r.content_hash) problems.push(`voice '${r.name}': data does not match its hash`);
-      if (r.data.byteLength !== r.data_bytes) problems.push(`voice '${r.name}': recorded size differs from its data`);
+      let data: Buffer;
+      try {
+        data = unpadBlob(r.data);
+      } catch (error) {
+        problems.push(`voice '${r.name}': ${(error as Error).message}`);
+        continue;
+      }
+      if (contentHash(r.engine, data) !== r.content_hash) problems.push(`voice '${r.name}': data does not match its hash`);
+      if (data.byteLength !== r.data_bytes) problems.push(`voice '${r.name}': recorded size differs from its data`);
     }
     return problems;
   }
