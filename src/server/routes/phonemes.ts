@@ -43,9 +43,9 @@ export function phonemeRoutes(app: FastifyInstance, deps: { library: VoiceLibrar
       if (body.input.length > deps.maxInputChars) throw errors.inputTooLong(body.input.length, deps.maxInputChars);
       const voice = body.voice === undefined ? null : await deps.library.resolve(body.voice, 'voice');
       // The server lexicon and inline pronunciations, as speech applies them.
-      const engine = voice?.data.engine ?? 'kokoro';
-      const language = body.language ?? voice?.voice.language ?? 'en-us';
-      const input = deps.lexicon ? await deps.lexicon.apply(body.input, engine, language) : body.input;
+      // An espeak voice reads in its own language; Kokoro in the one asked for, else the voice's.
+      const language = (voice?.data.engine === 'espeak' ? voice.voice.language : body.language) ?? voice?.voice.language ?? 'en-us';
+      const input = deps.lexicon ? await deps.lexicon.apply(body.input, language) : body.input;
       return deps.phonemes.phonemes(input, { voice, language: body.language ?? null }, body.normalization_options);
     },
   );
