@@ -26,9 +26,31 @@ export async function spokenPhonemes(input: string, base: string): Promise<strin
   return phonemes;
 }
 
-/** `input` spoken as is by a voice without timbre settings (base, variant, rate, pitch, range, volume): 16-bit samples at espeak's rate. */
+/**
+ * `fn` (loading an espeak-ng) with the clock stopped: espeak-ng seeds its noise source (breath,
+ * roughness) with the time in seconds when it starts, so two instances started in different
+ * seconds render the same input a little differently.
+ */
+export async function atFixedClock<T>(fn: () => Promise<T>): Promise<T> {
+  const now = Date.now;
+  Date.now = () => 1_750_000_000_000;
+  try {
+    return await fn();
+  } finally {
+    Date.now = now;
+  }
+}
+
+/**
+ * `input` spoken as is by a voice without timbre settings (base, variant, rate, pitch, range,
+ * volume): 16-bit samples at espeak's rate. espeak-ng's output depends a little on what it spoke
+ * before (its noise source runs on) and on when it started (atFixedClock), so each call is a fresh
+ * espeak-ng, started at the fixed clock, with the history of a freshly loaded EspeakEngine (one
+ * synthesis of a space): compare with the first render of an engine loaded atFixedClock.
+ */
 export async function rawEspeakPcm(input: string, voice: EspeakVoiceData): Promise<Int16Array> {
-  const w = await raw();
+  const w = await atFixedClock(async () => new (await createModule()).eSpeakNGWorker());
+  w.synthesize(' ', () => 0);
   const name = voice.variant ? `${voice.base}+${voice.variant}` : voice.base;
   if (w.set_voice(name) !== 0) throw new Error(`espeak-ng has no voice ${name}`);
   w.set_rate(Math.round(voice.rate));
