@@ -8,6 +8,7 @@ import { ConfigError, SETTINGS, kebab, loadConfig, type Config, type ConfigKey }
 import { createEngines, engineSettings } from './engines/index.js';
 import { InProcessRenderer } from './engines/renderer.js';
 import { LiteTtsError, errors } from './errors.js';
+import { openServerLexicon } from './pronunciations/index.js';
 import { SpeechService } from './speech/speech.js';
 import { openLibrary } from './voices/open.js';
 import { EXIT } from './cli/exit-codes.js';
@@ -105,14 +106,17 @@ export function buildCli(): Command {
     const { library, catalog } = openLibrary(config, engines);
     const voiceName = (options.voice as string | undefined) ?? library.defaultVoiceName();
     let voice;
+    let input: string;
     try {
       voice = await library.resolve(voiceName);
+      // Inline pronunciations checked and the server lexicon applied, as the speech route does.
+      input = await openServerLexicon(catalog, engines, () => library.defaultVoiceName()).apply(text, voice.voice.language);
     } finally {
       await catalog.close();
     }
     const renderer = new InProcessRenderer(engines);
     const speech = new SpeechService(renderer, { ...config, maxQueue: 0 });
-    const pieces = speech.pieces(text, voice.voice.language);
+    const pieces = speech.pieces(input, voice.voice.language);
     if (pieces.length === 0) throw errors.emptyInput();
     const audio = Readable.from(speech.stream({ pieces, voice, speed: options.speed as number, format }, speech.admit()));
     const target = output === '-' ? process.stdout : createWriteStream(output || `speech.${format === 'opus' ? 'ogg' : format}`);

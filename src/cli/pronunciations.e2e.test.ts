@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runLitetts } from '../test-support/cli.js';
+import { idsToPhonemes, installTinyKokoro, modelCalls } from '../test-support/tiny-kokoro-server.js';
 import { startTestServer, type TestServer } from '../test-support/server.js';
 
 /** `litetts pronunciations …` beside a running server on the same data directory. */
@@ -63,5 +64,29 @@ describe('the pronunciations CLI', () => {
     // The exported file restores what was deleted.
     assert.equal((await runLitetts(['pronunciations', 'import', out, ...data])).code, 0);
     assert.equal((await served()).length, 3);
+  });
+
+  test('`litetts say` reads the server lexicon and inline pronunciations, and refuses malformed markup', async () => {
+    const modelDir = join(dir, 'model');
+    installTinyKokoro(modelDir, { af_heart: 11 });
+    const data = ['--data-dir', server.dataDir, '--model-dir', modelDir];
+    const say = async (text: string): Promise<string> => {
+      const out = join(dir, 'say.pcm');
+      const run = await runLitetts(['say', text, '-v', 'af_heart', '-f', 'pcm', '-o', out, ...data]);
+      assert.equal(run.code, 0, run.stderr);
+      const bytes = readFileSync(out);
+      const calls = modelCalls(new Int16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2));
+      assert.equal(calls.length, 1);
+      return idsToPhonemes(calls[0]!.ids);
+    };
+    const builtin = await say('I say tomato.');
+    assert.equal((await runLitetts(['pronunciations', 'set', 'tomato', 'təmˈɑːtO', '--language', 'en-us', ...data])).code, 0);
+    assert.equal(await say('I say tomato.'), builtin.replace(/\S+\.$/, 'təmˈɑːtO.'), 'the entry the CLI wrote');
+    assert.equal(await say('I say [tomato](/tˈOmAtO/).'), builtin.replace(/\S+\.$/, 'tˈOmAtO.'), 'inline markup');
+    const bad = await runLitetts(['say', 'Say [this](/ðɪs', '-v', 'af_heart', '-f', 'pcm', '-o', join(dir, 'bad.pcm'), ...data]);
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /\[word\]\(\/phonemes\/\)/);
+    assert.equal((await runLitetts(['pronunciations', 'delete', 'tomato', '--language', 'en-us', ...data])).code, 0);
+    assert.equal(await say('I say tomato.'), builtin, 'deleted: the built-in reading');
   });
 });

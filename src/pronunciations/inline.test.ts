@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LiteTtsError } from '../errors.js';
-import { applyLexicon, checkInline, stripInline } from './inline.js';
+import { applyLexicon, checkInline } from './inline.js';
 
 test('the lexicon marks its words in any case, outside markup already written, and only whole words', () => {
   const words = new Map([['kokoro', 'kˈOkəɹO'], ['nginx', 'ˈɛnʤɪnˌɛks']]);
@@ -15,8 +15,4 @@ test('markup with symbols Kokoro lacks, or left open, is a 400 invalid_phonemes;
   for (const bad of ['[Kokoro](/kˈO!/)', '[Kokoro](/kˈOkəɹO', '[Kokoro](/ʘ/)', '[Kokoro](/kˈO kəɹO/)']) {
     assert.throws(() => checkInline(bad), (e: unknown) => e instanceof LiteTtsError && e.code === 'invalid_phonemes' && e.param === 'input', bad);
   }
-});
-
-test('engines that cannot take Kokoro phonemes get the word', () => {
-  assert.equal(stripInline('Say [Kokoro](/kˈOkəɹO/) now.'), 'Say Kokoro now.');
 });

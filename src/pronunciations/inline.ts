@@ -1,14 +1,11 @@
 import { errors } from '../errors.js';
 import { wordKey } from '../store/pronunciations.js';
+import { INLINE_PRONUNCIATION as INLINE } from '../text/inline.js';
 import { checkPhonemes } from './validate.js';
 
-/**
- * Inline pronunciations in speech input, `[Kokoro](/kˈOkəɹO/)`: the word in brackets is spoken
- * with the phonemes between the slashes (Kokoro's symbols). The normaliser leaves the markup as
- * it is (text/english/kept.ts); Kokoro's front end reads it (engines/kokoro/phonemize.ts);
- * engines that cannot take Kokoro's phonemes get the word alone (`stripInline`).
- */
-export const INLINE = /\[([^\]\n]{1,64})\]\(\/([^/\n]{1,128})\/\)/gu;
+// Inline pronunciations, `[Kokoro](/kˈOkəɹO/)` (text/inline.ts): the normaliser leaves the markup
+// as it is (text/english/kept.ts); Kokoro's front end reads it (engines/kokoro/phonemize.ts) and
+// espeak-ng's input turns it into espeak phoneme mnemonics (engines/espeak/input.ts).
 /** Something that starts like markup: `[…](/`. */
 const OPENING = /\[[^\]\n]*\]\(\//u;
 const WORD = /[\p{L}\p{N}][\p{L}\p{M}\p{N}'’.-]*[\p{L}\p{M}\p{N}]|[\p{L}\p{N}]/gu;
@@ -19,11 +16,6 @@ export function checkInline(text: string): void {
   if (OPENING.test(text.replace(INLINE, ''))) {
     throw errors.invalidParam('input', "Inline pronunciation must be written [word](/phonemes/), with both slashes and the closing bracket", 'invalid_phonemes');
   }
-}
-
-/** The markup replaced by its word. */
-export function stripInline(text: string): string {
-  return text.replace(INLINE, (_, word: string) => word);
 }
 
 /** Words of the server lexicon (case-folded word → phonemes) written as markup, outside any markup already there. */

@@ -1,7 +1,7 @@
 import { errors } from '../errors.js';
 import { CatalogError } from '../store/catalog.js';
 import { wordKey, type PronunciationRow, type PronunciationStore } from '../store/pronunciations.js';
-import { applyLexicon, checkInline, stripInline } from './inline.js';
+import { applyLexicon, checkInline } from './inline.js';
 import { checkLanguage, checkPhonemes, checkWord, MAX_ENTRIES_PER_PUT, MAX_LEXICON_ENTRIES } from './validate.js';
 
 export interface LexiconEntryInput {
@@ -77,13 +77,13 @@ export class ServerLexicon {
   }
 
   /**
-   * Speech input as `engine` is to read it: inline pronunciations checked (400 when malformed);
-   * for Kokoro, the lexicon's words of `language` written as inline pronunciations; for other
-   * engines, which cannot take Kokoro's phonemes, the markup becomes its word.
+   * Speech input as the engines are to read it: inline pronunciations checked (400 when
+   * malformed), and the lexicon's words of `language` written as inline pronunciations, which
+   * Kokoro reads as its phonemes and espeak-ng as the phoneme mnemonics they convert to
+   * (engines/espeak/input.ts).
    */
-  async apply(text: string, engine: string, language: string): Promise<string> {
+  async apply(text: string, language: string): Promise<string> {
     checkInline(text);
-    if (engine !== 'kokoro') return stripInline(text);
     const l = language.toLowerCase();
     // Only languages of this server have entries (and a cache): a made-up one has none.
     return this.languages().has(l) ? applyLexicon(text, await this.lookup(l)) : text;

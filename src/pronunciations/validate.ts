@@ -4,8 +4,8 @@ import { KOKORO_VOCAB } from '../engines/kokoro/vocab.js';
 /**
  * What the server lexicon and inline pronunciations accept. Phonemes are written in Kokoro's
  * symbols (misaki's: `kˈOkəɹO`, as `/v1/audio/phonemes` prints them) for every engine; espeak
- * voices get them converted (inline.ts). Punctuation, spaces and brackets are not phonemes of a
- * word: they would end sentences or break the markup.
+ * voices get them converted (engines/espeak/input.ts). Punctuation, spaces and brackets are
+ * not phonemes of a word: they would end sentences or break the markup.
  */
 export const MAX_WORD_CHARS = 64;
 export const MAX_PHONEMES_CHARS = 128;

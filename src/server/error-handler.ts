@@ -32,9 +32,10 @@ const PARAM_ERRORS: Record<string, (value: unknown) => LiteTtsError> = {
 export function validationError(issues: readonly ValidationIssue[], body: unknown, required: readonly string[] = []): LiteTtsError | ApiError {
   const issue = issues[0];
   if (!issue) return errors.invalidParam('body', 'Invalid request');
-  if (issue.keyword === 'required') return errors.missingParam(String(issue.params.missingProperty));
   const path = issue.instancePath.replace(/^\//, '').split('/');
   const param = path.join('.');
+  // A field missing inside the body is named with its place (`entries.1.word`), as other nested errors are.
+  if (issue.keyword === 'required') return errors.missingParam([param, String(issue.params.missingProperty)].filter(Boolean).join('.'));
   if (param === '' && body === undefined && required[0] !== undefined) return errors.missingParam(required[0]);
   if (param === '') return errors.invalidParam('body', 'Request body must be a JSON object', 'invalid_body');
   const special = PARAM_ERRORS[param];

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -8,7 +8,8 @@ import { decodeToPcm } from '../audio/ffmpeg.js';
 import { KokoroEngine } from '../engines/kokoro/engine.js';
 import { sampleTensor } from '../test-support/fixtures.js';
 import { startTestServer, type TestServer } from '../test-support/server.js';
-import { closestStyleRow, decodeTinyWaveform, makeTinyKokoroModel, TINY_SAMPLES_PER_ID } from '../test-support/tiny-kokoro.js';
+import { closestStyleRow, TINY_SAMPLES_PER_ID } from '../test-support/tiny-kokoro.js';
+import { installTinyKokoro, modelCalls, TINY_KOKORO_PACKS, TINY_KOKORO_VARIANT } from '../test-support/tiny-kokoro-server.js';
 import { toBin } from '../voices/formats/index.js';
 
 /**
@@ -17,38 +18,12 @@ import { toBin } from '../voices/formats/index.js';
  * comes out of the API proves what went in.
  */
 
-const VARIANT = 'model_quantized.onnx';
-/** Voice packs this install holds (synthetic tensors, one seed each); the other official ones are missing. */
-const INSTALLED = { af_heart: 11, af_alloy: 12, am_echo: 13, bm_fable: 14, ff_siwis: 15 } as const;
+const VARIANT = TINY_KOKORO_VARIANT;
+const INSTALLED = TINY_KOKORO_PACKS;
 const packOf = (name: keyof typeof INSTALLED): Float32Array => sampleTensor(INSTALLED[name]);
-
-function installTinyKokoro(dir: string, voices: Partial<typeof INSTALLED> = INSTALLED): void {
-  mkdirSync(join(dir, 'voices'), { recursive: true });
-  writeFileSync(join(dir, VARIANT), makeTinyKokoroModel());
-  for (const [name, seed] of Object.entries(voices)) writeFileSync(join(dir, 'voices', `${name}.bin`), toBin(sampleTensor(seed)));
-}
 
 async function speak(url: string, body: Record<string, unknown>): Promise<Response> {
   return fetch(`${url}/v1/audio/speech`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-}
-
-/** The model calls in a 24 kHz 16-bit waveform of the tiny model: each starts and ends with the pad id 0. */
-function modelCalls(pcm: Int16Array): { ids: number[]; style: Float32Array; speed: number }[] {
-  assert.equal(pcm.length % TINY_SAMPLES_PER_ID, 0, `${pcm.length} samples: whole 240-sample segments`);
-  const calls: { ids: number[]; style: Float32Array; speed: number }[] = [];
-  const floats = Float32Array.from(pcm, (s) => s / 32767);
-  // Split at segment boundaries where a call ends (id 0 after a non-zero id) and the next begins.
-  const ids = decodeTinyWaveform(floats, { idTolerance: 0.05 }).ids;
-  let start = 0;
-  for (let t = 1; t <= ids.length; t++) {
-    const endOfCall = t === ids.length || (ids[t - 1] === 0 && t - 1 > start && ids[t] === 0);
-    if (!endOfCall) continue;
-    const piece = floats.subarray(start * TINY_SAMPLES_PER_ID, t * TINY_SAMPLES_PER_ID);
-    const evidence = decodeTinyWaveform(piece, { idTolerance: 0.05 });
-    calls.push({ ids: evidence.ids, style: evidence.style, speed: evidence.speed });
-    start = t;
-  }
-  return calls;
 }
 
 describe('Kokoro through the API, with a tiny model of Kokoro’s signature installed', () => {

@@ -72,6 +72,19 @@ describe('/v1/pronunciations', () => {
     assert.equal(bad.status, 400);
     assert.equal(bad.body.error.param, 'entries[2].phonemes');
     assert.equal((await call('GET', '/v1/pronunciations/alpha')).status, 404, 'nothing of a refused put is stored');
+    const before = await words();
+    const refusals: [unknown[], string, string][] = [
+      [[{ word: 'alpha', phonemes: 'ˈælfə' }, { word: 'two words', phonemes: 'tˈu' }], 'entries[1].word', 'invalid_word'],
+      [[{ word: 'alpha', phonemes: 'ˈælfə' }, { word: 'beta', phonemes: '' }], 'entries[1].phonemes', 'invalid_phonemes'],
+      [[{ word: 'alpha', phonemes: 'ˈælfə' }, { word: 'beta', phonemes: 'bˈAɾə', language: 'xx' }], 'entries[1].language', 'invalid_language'],
+      [[{ word: 'nginx', phonemes: 'ˈɛnʤɪn' }, { phonemes: 'bˈAɾə' }], 'entries.1.word', 'missing_parameter'],
+    ];
+    for (const [entries, param, code] of refusals) {
+      const refused = await call('PUT', '/v1/pronunciations', { entries });
+      assert.equal(refused.status, 400, JSON.stringify(entries));
+      assert.deepEqual([refused.body.error.param, refused.body.error.code, refused.body.error.type], [param, code, 'invalid_request_error']);
+    }
+    assert.deepEqual(await words(), before, 'no entry of a refused put is stored, and none it would have replaced changed');
     assert.equal((await call('PUT', '/v1/pronunciations', { entries: [] })).status, 400);
     const many = Array.from({ length: 5001 }, (_, i) => ({ word: `w${i}`, phonemes: 'wˈɜɹd' }));
     assert.equal((await call('PUT', '/v1/pronunciations', { entries: many })).status, 400, 'more than 5000 entries');
@@ -97,7 +110,7 @@ describe('/v1/pronunciations', () => {
       assert.equal(bad.body.error.code, 'invalid_phonemes');
     }
     const res = await fetch(`${server.url}/v1/audio/speech`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input: 'Say [this](/ðˈɪs/) now.', voice: 'espeak-en-us-female', response_format: 'wav' }) });
-    assert.equal(res.status, 200, 'an espeak voice speaks the word of the markup');
+    assert.equal(res.status, 200, 'an espeak voice speaks the markup (as espeak-ng phonemes: pronounce-speech.e2e.test.ts)');
     await res.arrayBuffer();
   });
 

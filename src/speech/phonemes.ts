@@ -2,7 +2,7 @@
  * What an engine is given for a text, for `POST /v1/audio/phonemes`: the text as the server
  * normalises and splits it, then, per piece, Kokoro's phonemes and token ids (the same
  * phonemizeText and tokenize the Kokoro engine calls, with the lexicons of the model directory)
- * or espeak-ng's IPA for espeak voices. It runs on the calling thread with an espeak-ng of its
+ * or espeak-ng's IPA for espeak voices (inline pronunciations as the phonemes espeak speaks for them). It runs on the calling thread with an espeak-ng of its
  * own, loaded on first use; the input is bounded by the server's maxInputChars, and the thread is
  * given back between pieces (sentences), so a long input of words no lexicon has (each one an
  * espeak-ng call) holds it for one piece at a time, not for the whole text.
@@ -24,7 +24,11 @@ export interface PhonemesResult {
   /** Kokoro only: the token ids of every model call in order (each call is framed by pad id 0 on its way to the model). */
   tokens?: number[];
   language: string;
-  /** Kokoro only: symbols the vocab lacks, dropped before tokenisation, with how often. */
+  /**
+   * Symbols dropped, with how often: for Kokoro those its vocab lacks (dropped before
+   * tokenisation); for espeak voices the Kokoro symbols of inline pronunciations and server-lexicon
+   * entries that espeak-ng has no phoneme for.
+   */
   dropped?: Record<string, number>;
 }
 
@@ -67,11 +71,15 @@ export class PhonemeService {
     if (voice?.data.engine === 'espeak') {
       const base = voice.data.base;
       const phonemes: string[] = [];
+      const dropped: Record<string, number> = {};
       for (const [i, piece] of pieces.entries()) {
         if (i > 0) await yieldThread();
-        phonemes.push(espeak.phonemize(piece, base).replaceAll('_', '').replace(/\s+/g, ' ').trim());
+        // Inline pronunciations as the espeak-ng phonemes they become; symbols espeak lacks dropped and counted.
+        const reading = espeak.reading(piece, base);
+        phonemes.push(reading.phonemes.replaceAll('_', '').replace(/\s+/g, ' ').trim());
+        for (const symbol of reading.dropped) dropped[symbol] = (dropped[symbol] ?? 0) + 1;
       }
-      return { normalized, phonemes: phonemes.join(' '), language: voice.voice.language };
+      return { normalized, phonemes: phonemes.join(' '), language: voice.voice.language, ...(Object.keys(dropped).length > 0 && { dropped }) };
     }
     const language = PhonemeService.kokoroLanguage(target.language ?? voice?.voice.language ?? 'en-us');
     const lexicon = language === 'en-us' || language === 'en-gb' ? this.lexicons.get(language) : null;

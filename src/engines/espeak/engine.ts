@@ -3,6 +3,7 @@ import { int16ToFloat } from '../../audio/pcm.js';
 import type { Engine, EspeakVoiceData, SynthesisInput } from '../engine.js';
 
 import { ESPEAK_SAMPLE_RATE } from './constants.js';
+import { escapeText, espeakInput } from './input.js';
 import { hasTimbre, variantFile } from './timbre.js';
 
 const VARIANTS_DIR = '/usr/share/espeak-ng-data/voices/!v';
@@ -32,6 +33,10 @@ export class EspeakEngine implements Engine {
     const module = await createModule();
     const worker = new module.eSpeakNGWorker();
     const variants = new Set(module.FS.readdir(VARIANTS_DIR).filter((n) => !n.startsWith('.')));
+    // espeak's phonemiser reads text in the modes of the last synthesis (SSML and phoneme input,
+    // as the wrapper's synthesize sets them): one synthesis now, so that it always does, and
+    // escaped text (input.ts) reads the same in both.
+    worker.synthesize(' ', () => 0);
     return new EspeakEngine(module, worker, variants);
   }
 
@@ -44,9 +49,10 @@ export class EspeakEngine implements Engine {
     const voice = this.voiceOf(input);
     this.applyVoice(voice, clampRate(voice.rate * input.speed));
     const chunks: Float32Array[] = [];
+    const text = espeakInput(input.text, voice.base).text;
     // espeak synthesises synchronously and hands back chunks through the callback;
     // returning 1 stops it, which is how an abort cuts a long utterance short.
-    this.worker.synthesize(input.text, (samples) => {
+    this.worker.synthesize(text, (samples) => {
       if (samples.length > 0) chunks.push(int16ToFloat(samples));
       return input.signal?.aborted ? 1 : 0;
     });
@@ -59,8 +65,22 @@ export class EspeakEngine implements Engine {
    * speak without synthesising it (about 8× faster than synthesize_ipa, same phonemes).
    */
   phonemize(text: string, base: string): string {
+    return this.textToPhonemes(escapeText(text), base);
+  }
+
+  /**
+   * What `synthesize` speaks for `text` in the voice `base`, as `phonemize` writes it: inline
+   * pronunciations as the espeak-ng phonemes they become, with the Kokoro symbols that have none
+   * (dropped) in order.
+   */
+  reading(text: string, base: string): { phonemes: string; dropped: string[] } {
+    const input = espeakInput(text, base);
+    return { phonemes: this.textToPhonemes(input.text, base), dropped: input.dropped };
+  }
+
+  private textToPhonemes(input: string, base: string): string {
     this.selectVoice(base);
-    const pointer = this.module.getPointer(this.worker.text_to_phonemes(text, true));
+    const pointer = this.module.getPointer(this.worker.text_to_phonemes(input, true));
     if (pointer === 0) throw new Error('espeak-ng could not phonemise text');
     const heap = this.module.HEAPU8;
     const end = heap.indexOf(0, pointer);

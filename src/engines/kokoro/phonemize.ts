@@ -36,6 +36,7 @@
 //    Initials are mapped to misaki's zh symbols (ʨ ʦ ꭧ ʂ ɻ ɨ ɤ ɚ, aspiration ʰ).
 //  - hi, es, fr-fr, it, pt-br follow Kokoro's own path (misaki EspeakG2P) and are not fallbacks.
 
+import { INLINE_PRONUNCIATION } from '../../text/inline.js';
 import type { EspeakEngine } from '../espeak/engine.js';
 import { EnglishG2P, contextBefore } from './g2p/english.js';
 import type { Lexicon } from './g2p/lexicon.js';
@@ -410,9 +411,6 @@ export function phonemizeText(
   plain(text.slice(last));
   return { phonemes: parts.join(' ').replace(/\s+/g, ' ').replace(/ ([;:,.!?])/g, '$1').trim(), pieces };
 }
-
-/** `[word](/phonemes/)` (pronunciations/inline.ts checks it before text gets here). */
-const INLINE_PRONUNCIATION = /\[([^\]\n]{1,64})\]\(\/([^/\n]{1,128})\/\)/gu;
 
 function phonemizePlain(
   espeak: Pick<EspeakEngine, 'phonemize'>,

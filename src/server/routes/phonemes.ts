@@ -10,7 +10,9 @@ const PhonemesBody = Type.Object(
   {
     input: Type.String({ description: 'Text to phonemise' }),
     language: Type.Optional(Type.String({ description: 'A Kokoro language: en-us, en-gb, es, fr-fr, hi, it, pt-br, ja, cmn (default: the voice’s, else en-us)' })),
-    voice: Type.Optional(Type.Union([Type.String(), Type.Object({ id: Type.String() })], { description: 'A voice: its engine and language decide the reading' })),
+    voice: Type.Optional(
+      Type.Union([Type.String(), Type.Object({ id: Type.String() })], { description: 'A voice: its engine and language decide the reading (espeak voices: espeak-ng’s IPA, inline pronunciations as the phonemes it speaks for them)' }),
+    ),
     normalization_options: Type.Optional(NormalizationOptionsSchema),
   },
   { additionalProperties: true },
@@ -22,7 +24,11 @@ const PhonemesReply = Type.Object({
   phonemes: Type.String(),
   tokens: Type.Optional(Type.Array(Type.Integer())),
   language: Type.String(),
-  dropped: Type.Optional(Type.Record(Type.String(), Type.Integer())),
+  dropped: Type.Optional(
+    Type.Record(Type.String(), Type.Integer(), {
+      description: 'Symbols dropped, with how often: for Kokoro those its vocab lacks; for espeak voices the Kokoro symbols of inline pronunciations and lexicon entries that espeak-ng has no phoneme for',
+    }),
+  ),
 });
 
 /** POST /v1/audio/phonemes: what the engine would be given for a text (normalised text, phonemes, Kokoro's token ids). */
@@ -43,9 +49,9 @@ export function phonemeRoutes(app: FastifyInstance, deps: { library: VoiceLibrar
       if (body.input.length > deps.maxInputChars) throw errors.inputTooLong(body.input.length, deps.maxInputChars);
       const voice = body.voice === undefined ? null : await deps.library.resolve(body.voice, 'voice');
       // The server lexicon and inline pronunciations, as speech applies them.
-      const engine = voice?.data.engine ?? 'kokoro';
-      const language = body.language ?? voice?.voice.language ?? 'en-us';
-      const input = deps.lexicon ? await deps.lexicon.apply(body.input, engine, language) : body.input;
+      // An espeak voice reads in its own language; Kokoro in the one asked for, else the voice's.
+      const language = (voice?.data.engine === 'espeak' ? voice.voice.language : body.language) ?? voice?.voice.language ?? 'en-us';
+      const input = deps.lexicon ? await deps.lexicon.apply(body.input, language) : body.input;
       return deps.phonemes.phonemes(input, { voice, language: body.language ?? null }, body.normalization_options);
     },
   );

@@ -58,7 +58,7 @@ export function speechRoutes(app: FastifyInstance, deps: Deps): void {
       const voice = await deps.library.resolve(body.voice, 'voice', engine === undefined ? {} : { engine });
       // The voice's language decides how the text is read, so it is resolved first.
       // Inline pronunciations and the server lexicon, for the voice's engine and language.
-      const input = deps.lexicon ? await deps.lexicon.apply(body.input, voice.data.engine, voice.voice.language) : body.input;
+      const input = deps.lexicon ? await deps.lexicon.apply(body.input, voice.voice.language) : body.input;
       const pieces = deps.speech.pieces(input, voice.voice.language, body.normalization_options);
       if (pieces.length === 0) throw errors.emptyInput();
       const admission = deps.speech.admit();
