@@ -186,6 +186,13 @@ describe(`litetts migrate (${testServerKind()})`, () => {
         body: JSON.stringify({ name: 'CARRIED', voices: 'espeak-en-us-female' }),
       });
       assert.equal(taken.status, 409, 'names stay unique case-insensitively');
+      const nul = await fetch(`${pgServer.url}/v1/voices/custom/carried`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ description: 'a\u0000b' }),
+      });
+      assert.deepEqual([nul.status, ((await nul.json()) as { error: { code: string } }).error.code], [400, 'invalid_text'], 'text PostgreSQL cannot keep: 400');
+      assert.equal((await fetch(`${pgServer.url}/v1/jobs/job_%00x`)).status, 400, 'an id PostgreSQL cannot hold: 400, not 500');
       assert.equal((await fetch(`${pgServer.url}/v1/voices/custom/carried`, { method: 'DELETE' })).status, 200);
       const gone = await fetch(`${pgServer.url}/v1/audio/speech`, {
         method: 'POST',

@@ -219,6 +219,22 @@ describe(`PostgresCatalog across replicas (${testServerKind()})`, () => {
     assert.equal(await c.get('x', T0), undefined, 'then it works again');
   });
 
+  test('text PostgreSQL cannot keep (NUL) is invalid_text for writes and reads alike, and nothing is written', async () => {
+    for (const [what, call] of [
+      ['a description', () => a.insert(voice('nul', { description: 'a\u0000b' }), T0)],
+      ['a session', () => a.insert(voice('nul', { kind: 'temporary', sessionId: 's\u0000', expiresAt: T0 + MINUTE }), T0)],
+      ['a consent name', () => a.insertConsent({ id: 'cons_x', name: '\u0000', language: 'en', recording: new Uint8Array([1]) }, T0)],
+      ['a job id', () => a.getJob('job_\u0000')],
+      ['a consent id', () => a.getConsent('cons_\u0000')],
+      ['an OpenAI id', () => a.getByExternalId('voice_\u0000', T0)],
+      ['a lexicon word', () => a.putPronunciations([{ word: 'a\u0000', language: 'en-us', phonemes: 'x' }], T0)],
+    ] as const) {
+      assert.equal((await errorOf(call)).code, 'invalid_text', what);
+    }
+    assert.deepEqual(await a.list({}, T0), [], 'nothing was written');
+    assert.equal(await a.countPronunciations(), 0);
+  });
+
   test('a temporary voice is invisible on every replica the moment it expires', async () => {
     await a.insert(voice('brief', { kind: 'temporary', sessionId: 's', expiresAt: T0 + MINUTE }), T0);
     assert.ok(await b.get('brief', T0 + MINUTE - 1));
