@@ -226,7 +226,10 @@ export class PostgresCatalog implements VoiceCatalog, ConsentStore, JobStore, Pr
       return await transaction(this.pool, async (client) => {
         const tx = new VoiceTx(client);
         const result = await fn(tx, client);
-        await tx.finish();
+        return { result, write: await tx.finish() };
+      }).then(({ result, write }) => {
+        // Committed: this replica's lists take the change in at once.
+        if (write) this.lists.committed(write);
         return result;
       });
     } catch (error) {
