@@ -570,12 +570,13 @@ describe('the dashboard', () => {
         assert.deepEqual([Number(await bar.getAttribute('value')), Number(await bar.getAttribute('max'))], [sent, whole], 'the bar is the server’s byte count');
         const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
         assert.equal(
-          await statusPage.locator('#download-kokoro-text').textContent(),
-          `${mb(sent)} of ${mb(whole)} MB (${Math.floor((100 * sent) / whole)} %) · model_quantized.onnx · file 1 of 55`,
+          (await statusPage.locator('#download-kokoro-text').textContent())?.replace(/\u00a0/g, ' '),
+          `${mb(sent)} of ${mb(whole)} MB (${Math.floor((100 * sent) / whole)} %) · model_quantized.onnx, 30 % of ${mb(model.size)} MB · file 1 of 55`,
           'bytes, percentage and the file under way, in words',
         );
         const install = statusPage.locator('#engines .install').first();
         assert.equal(await install.isVisible(), true, 'how to install is on the page, not in a tooltip');
+        assert.equal(await statusPage.locator('#engines .badge').first().textContent(), 'downloading', 'the badge says so');
         assert.match((await install.textContent()) ?? '', /being downloaded now: model_quantized\.onnx \(30 % of 92\.4 MB\).*litetts models pull/, 'and says how');
         for (const [label, size] of [['desktop', DESKTOP], ['phone', PHONE]] as const) {
           await statusPage.setViewportSize(size);

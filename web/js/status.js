@@ -12,7 +12,7 @@ function render() {
       el(
         'article',
         { className: `engine ${engine.available ? 'ready' : 'missing'}`, 'aria-label': `Engine ${id}` },
-        el('h3', {}, id, ' ', el('span', { className: `badge ${engine.available ? 'ok' : 'off'}`, text: engine.available ? 'ready' : 'not installed' })),
+        el('h3', {}, id, ' ', badge(engine)),
         el('p', { className: 'hint', text: engine.description }),
         engine.download ? downloadView(id, engine.download) : null,
         engine.install ? el('p', { className: 'install' }, ...withCode(engine.install)) : null,
@@ -34,6 +34,11 @@ function render() {
   void renderJobs();
 }
 
+function badge(engine) {
+  if (engine.available) return el('span', { className: 'badge ok', text: 'ready' });
+  return el('span', { className: `badge ${engine.download ? 'busy' : 'off'}`, text: engine.download ? 'downloading' : 'not installed' });
+}
+
 const MB = 1e6;
 const megabytes = (bytes) => (bytes / MB).toFixed(1);
 
@@ -51,14 +56,17 @@ function downloadView(id, d) {
   const barId = `download-${id}`;
   const share = whole.total ? Math.floor((100 * whole.received) / whole.total) : null;
   const amount = whole.total ? `${megabytes(whole.received)} of ${megabytes(whole.total)} MB (${share} %)` : `${megabytes(whole.received)} MB so far`;
+  // The file under way, with its own share when the bar counts the whole install; kept in one piece when lines wrap.
+  const fileShare = d.overall && d.total ? `, ${Math.floor((100 * d.received) / d.total)} % of ${megabytes(d.total)} MB` : '';
   const step = d.overall ? ` · file ${Math.min(d.overall.files_done + 1, d.overall.files)} of ${d.overall.files}` : '';
+  const detail = ` · ${d.file}${fileShare}${step}`.replace(/ (?=\d|of |MB|%)/g, '\u00a0');
   const bar = el('progress', { id: barId, max: whole.total ?? undefined, value: whole.total ? whole.received : undefined, 'aria-describedby': `${barId}-text` });
   return el(
     'div',
     { className: 'download' },
     el('label', { for: barId, text: `Downloading ${id}` }),
     bar,
-    el('p', { id: `${barId}-text`, className: 'download-text' }, el('strong', { text: amount }), el('span', { className: 'hint', text: ` · ${d.file}${step}` })),
+    el('p', { id: `${barId}-text`, className: 'download-text' }, el('strong', { text: amount }), el('span', { className: 'hint', text: detail })),
   );
 }
 
