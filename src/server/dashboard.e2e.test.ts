@@ -212,7 +212,7 @@ describe('the dashboard', () => {
 
     test('MP3 plays while it streams: the audio is playing before the answer has all arrived', async () => {
       // About 90 s of speech, which the server makes sentence by sentence: the whole answer takes a while to arrive.
-      const long = Array.from({ length: 30 }, (_, i) => `Sentence ${i + 1} is here to make the answer long enough to arrive in many pieces.`).join(' ');
+      const long = Array.from({ length: 40 }, (_, i) => `Sentence ${i + 1} is here to make the answer long enough to arrive in many pieces.`).join(' ');
       const before = await page.locator('#speak-text').inputValue();
       await page.locator('#speak-text').fill(long);
       await page.locator('#speak-format').selectOption('mp3');
@@ -418,6 +418,19 @@ describe('the dashboard', () => {
       const stored = (await (await fetch(`${server.url}/v1/pronunciations/Kokoro`)).json()) as { data: { phonemes: string }[] };
       assert.deepEqual(stored.data.map((e) => e.phonemes), ['kəkˈɔɹO'], 'on the server');
 
+      await entry.getByRole('button', { name: 'Edit Kokoro (en-us)' }).click();
+      assert.deepEqual(
+        [await page.locator('#lex-word').inputValue(), await page.locator('#lex-language').inputValue(), await page.locator('#lex-phonemes').inputValue()],
+        ['Kokoro', 'en-us', 'kəkˈɔɹO'],
+        'Edit puts the entry in the form',
+      );
+      assert.equal(await page.evaluate('document.activeElement.id'), 'lex-phonemes', 'with the phonemes in focus');
+      await page.keyboard.press('End');
+      await page.keyboard.press('Backspace');
+      await page.keyboard.type('ʊ');
+      await page.keyboard.press('Enter');
+      await page.locator('#pronunciations > .notice', { hasText: 'Changed Kokoro (en-us): kəkˈɔɹʊ' }).waitFor();
+      await page.locator('#lex-items li[data-word="Kokoro"] code', { hasText: 'kəkˈɔɹʊ' }).waitFor();
       await page.locator('#lex-search').fill('nothing like it');
       assert.equal(await entry.count(), 0, 'a search that matches nothing');
       assert.match((await page.locator('#lex-empty').textContent()) ?? '', /No word matches/, 'says so');

@@ -8,6 +8,7 @@ import { $, busy, confirmAction, el, guarded, notice } from './ui.js';
 
 /** More than this many matches are counted, not drawn: the lexicon may hold 50 000 words. */
 const SHOWN = 200;
+const POLL_MS = 10_000;
 const FIELDS = { word: 'lex-word', language: 'lex-language', phonemes: 'lex-phonemes' };
 let entries = [];
 let loaded = false;
@@ -16,8 +17,11 @@ let lastUrl = null;
 const wordPath = (word) => encodeURIComponent(word);
 const sameEntry = (a, b) => a.word.toLowerCase() === b.word.toLowerCase() && a.language === b.language;
 
+/** Reads the lexicon; the list is redrawn only when it changed (a button in focus keeps it). */
 async function load() {
-  entries = (await api('v1/pronunciations')).data;
+  const data = (await api('v1/pronunciations')).data;
+  if (loaded && JSON.stringify(data) === JSON.stringify(entries)) return;
+  entries = data;
   loaded = true;
   renderList();
 }
@@ -176,5 +180,9 @@ export function initPronunciations() {
     fillLanguages($('try-language'));
     if (!loaded) void guarded('pronunciations', load)();
   });
+  // Words set elsewhere (the CLI, another replica, another browser) show within a poll.
+  setInterval(() => {
+    if (loaded && !document.hidden && !$('key-dialog').open) load().catch(() => undefined);
+  }, POLL_MS);
   renderList();
 }
