@@ -31,13 +31,21 @@ describe('engine settings', () => {
     assert.deepEqual(Object.keys(kokoro!.openAiAliases).sort(), Object.keys(espeak!.openAiAliases).sort(), 'both engines map every OpenAI name');
   });
 
-  test('while Kokoro downloads, its 503s say so, with how far it is', () => {
+  test('while Kokoro downloads, its 503s and /health say so, with how far it is', () => {
     const info = kokoroInfo({ modelDir: '/nonexistent/kokoro', modelVariant: 'model_quantized.onnx', onnxThreads: 1 });
     assert.match(info.installHint, /^Install it with `litetts models pull`/, 'not downloading: how to install');
     info.install.downloading = { file: 'model_quantized.onnx', received: 46_180_558, total: 92_361_116 };
     assert.match(info.installHint, /being downloaded now: model_quantized\.onnx \(50 % of 92\.4 MB\); retry shortly/, info.installHint);
     assert.match(info.installHint, /litetts models pull/, 'and still how to install by hand');
+    assert.deepEqual(info.health?.().download, { file: 'model_quantized.onnx', received: 46_180_558, total: 92_361_116 }, 'the file under way');
+    info.install.downloading = { file: 'voices/af_bella.bin', received: 1000, total: 522_240, overall: { received: 92_362_116, total: 120_562_076, files: 55, filesDone: 1 } };
+    assert.deepEqual(
+      info.health?.().download,
+      { file: 'voices/af_bella.bin', received: 1000, total: 522_240, overall: { received: 92_362_116, total: 120_562_076, files: 55, files_done: 1 } },
+      'and the whole install',
+    );
     info.install.downloading = null;
     assert.match(info.installHint, /^Install it/, 'back when the download ends');
+    assert.equal(info.health?.().download, undefined, 'no download in /health either');
   });
 });

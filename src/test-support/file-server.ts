@@ -29,7 +29,7 @@ export type Behaviour =
   | { kind: 'ignore-range' }
   | { kind: 'redirect'; to: string }
   | { kind: 'status'; status: number }
-  | { kind: 'stall' } // send a little, then nothing
+  | { kind: 'stall'; after?: number } // send `after` bytes (default 1000), then nothing
   | { kind: 'gate'; until: Promise<void> }; // answer normally once `until` resolves
 
 export interface Request {
@@ -117,7 +117,7 @@ export class FileServer {
       res.write(data.subarray(0, behaviour.after), () => setTimeout(() => res.socket?.destroy(), 50));
       return;
     }
-    if (behaviour?.kind === 'stall') return void res.write(data.subarray(0, 1000));
+    if (behaviour?.kind === 'stall') return void res.write(data.subarray(0, behaviour.after ?? 1000));
     res.end(data);
   }
 }

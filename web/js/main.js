@@ -2,13 +2,15 @@
 import { apiKey, whenUnauthorized } from './api.js';
 import { initBlend } from './blend.js';
 import { initClone } from './clone.js';
+import { initPronunciations } from './pronunciations.js';
 import { initSpeak } from './speak.js';
 import { initStatus } from './status.js';
-import { refresh, store } from './store.js';
+import { downloading, refresh, store } from './store.js';
 import { $ } from './ui.js';
 import { initVoices } from './voices.js';
 
 const POLL_MS = 10_000;
+const DOWNLOAD_POLL_MS = 1_000;
 
 function askForKey(error) {
   const dialog = $('key-dialog');
@@ -32,6 +34,7 @@ initSpeak();
 initClone();
 initVoices();
 initBlend();
+initPronunciations();
 initStatus();
 whenUnauthorized(askForKey);
 $('key-form').addEventListener('submit', () => {
@@ -39,8 +42,12 @@ $('key-form').addEventListener('submit', () => {
   $('api-key').value = '';
   void load();
 });
-// Engines can become ready while the page is open (a model download finishing), and temporary voices run out.
-setInterval(() => {
-  if (!$('key-dialog').open && store.health) void load();
-}, POLL_MS);
-void load();
+// Engines can become ready while the page is open (a model download finishing), and temporary
+// voices run out; while a model downloads, its progress is looked at more often.
+function poll() {
+  setTimeout(async () => {
+    if (!$('key-dialog').open && store.health) await load();
+    poll();
+  }, downloading() ? DOWNLOAD_POLL_MS : POLL_MS);
+}
+void load().then(poll);

@@ -28,6 +28,15 @@ export async function playSpeech(audio, body, signal) {
   return { blob, url, voice: response.headers.get('x-voice') ?? body.voice, seconds: (performance.now() - started) / 1000 };
 }
 
+/**
+ * Until the buffer takes no more updates. One awaited 'updateend' was seen not to be enough
+ * (Chromium, a long MP3 whose playback had just begun): endOfStream then threw because the buffer
+ * was updating again, which failed the whole speech. Checking again after each event is safe.
+ */
+async function idle(buffer) {
+  while (buffer.updating) await once(buffer, 'updateend');
+}
+
 async function streamInto(audio, response, mime) {
   const source = new MediaSource();
   const sourceUrl = URL.createObjectURL(source);
@@ -42,14 +51,14 @@ async function streamInto(audio, response, mime) {
     const { value, done } = await reader.read();
     if (done) break;
     chunks.push(value);
-    if (buffer.updating) await once(buffer, 'updateend');
+    await idle(buffer);
     buffer.appendBuffer(value);
     if (!playing) {
       playing = true;
       audio.play().catch(() => undefined);
     }
   }
-  if (buffer.updating) await once(buffer, 'updateend');
+  await idle(buffer);
   if (source.readyState === 'open') source.endOfStream();
   return chunks;
 }

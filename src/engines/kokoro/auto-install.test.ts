@@ -33,6 +33,7 @@ describe('autoInstallKokoro', () => {
   let server: Server;
   let baseUrl: string;
   const requests: string[] = [];
+  const holds = new Map<string, { after: number; until: Promise<void> }>();
   const lines: Record<string, unknown>[] = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
   const dirs: string[] = [];
@@ -48,7 +49,11 @@ describe('autoInstallKokoro', () => {
       requests.push(path);
       const body = files.get(path);
       if (!body) return void res.writeHead(404).end();
-      res.writeHead(200, { 'content-length': body.length }).end(body);
+      const held = holds.get(path);
+      if (!held) return void res.writeHead(200, { 'content-length': body.length }).end(body);
+      // Part of the file, the rest once the test lets it go: a download caught in the middle.
+      res.writeHead(200, { 'content-length': body.length }).write(body.subarray(0, held.after));
+      void held.until.then(() => res.end(body.subarray(held.after)));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/repo/`;
@@ -71,6 +76,35 @@ describe('autoInstallKokoro', () => {
     assert.equal(install.downloading, null, 'no download under way any more');
     assert.ok(lines.some((l) => l.event === 'model.download.done'), 'done logged');
     assert.ok(lines.some((l) => l.event === 'model.download.progress' && l.done === true), 'progress logged');
+  });
+
+  test('while it runs, the install says how far the file under way and the whole install are; files already there count', async () => {
+    const dir = tempDir();
+    await mkdir(join(dir, 'voices'));
+    await writeFile(join(dir, 'voices/af_heart.bin'), files.get('voices/af_heart.bin')!);
+    const install = new KokoroInstall(dir, 'model_quantized.onnx');
+    let release = (): void => {};
+    holds.set('voices/am_echo.bin', { after: 1000, until: new Promise<void>((resolve) => (release = resolve)) });
+    try {
+      const installing = autoInstallKokoro({ install, baseUrl, logger, catalog });
+      const deadline = Date.now() + 10_000;
+      while (install.downloading?.received !== 1000 || install.downloading.file !== 'voices/am_echo.bin') {
+        assert.ok(Date.now() < deadline, `caught mid-file within 10 s: ${JSON.stringify(install.downloading)}`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      assert.deepEqual(install.downloading, {
+        file: 'voices/am_echo.bin',
+        received: 1000,
+        total: KOKORO_VOICE_SIZE,
+        overall: { received: model.length + KOKORO_VOICE_SIZE + 1000, total: model.length + 2 * KOKORO_VOICE_SIZE, files: 3, filesDone: 2 },
+      });
+      release();
+      assert.equal(await installing, true, 'installed');
+      assert.equal(install.downloading, null, 'nothing under way once it ends');
+    } finally {
+      release();
+      holds.clear();
+    }
   });
 
   test('does nothing when Kokoro is already installed', async () => {

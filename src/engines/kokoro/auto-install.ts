@@ -50,7 +50,8 @@ export async function autoInstallKokoro(options: AutoInstallOptions): Promise<bo
       variant: install.variant,
       baseUrl: options.baseUrl,
       onProgress: (progress) => {
-        install.downloading = progress.done ? null : { file: progress.file, received: progress.received, total: progress.total };
+        // Kept between files (a finished one shows as whole) until the pull ends, so the whole install's progress never blinks out.
+        install.downloading = { file: progress.file, received: progress.received, total: progress.total, ...(progress.overall && { overall: progress.overall }) };
         log(progress);
         bar?.(progress);
       },
@@ -70,7 +71,6 @@ export async function autoInstallKokoro(options: AutoInstallOptions): Promise<bo
     );
     return install.modelInstalled();
   } catch (error) {
-    install.downloading = null;
     if (options.signal?.aborted) return false;
     const message = error instanceof Error ? error.message : String(error);
     logger.warn(
@@ -79,6 +79,8 @@ export async function autoInstallKokoro(options: AutoInstallOptions): Promise<bo
         'or retry with `litetts models pull`',
     );
     return false;
+  } finally {
+    install.downloading = null;
   }
 }
 

@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import type { BuiltinVoice, Engine, EngineInfo, EngineLoadOptions } from '../engine.js';
 import { engineLoadError } from '../engine.js';
 import { lexiconHealth } from './g2p/lexicon-files.js';
-import { KokoroInstall } from './install.js';
+import { KokoroInstall, type KokoroDownload } from './install.js';
 import { KOKORO_VOICE_NAMES } from './model-files.js';
 import { KOKORO_DEFAULT_VOICE, KOKORO_OPENAI_ALIASES, kokoroNameMetadata } from './voices.js';
 
@@ -11,6 +11,19 @@ export { KOKORO_DEFAULT_VOICE, KOKORO_OPENAI_ALIASES, kokoroNameMetadata } from 
 
 /** The model's output rate (model.ts has it too; it is repeated so the main thread never loads onnxruntime). */
 const KOKORO_SAMPLE_RATE = 24_000;
+
+/**
+ * /health's `download` while an install runs: the file under way (bytes; `total` null while
+ * unknown) and, while the model and voice packs come in, the whole install.
+ */
+function downloadHealth(d: KokoroDownload): Record<string, unknown> {
+  return {
+    file: d.file,
+    received: d.received,
+    total: d.total,
+    ...(d.overall && { overall: { received: d.overall.received, total: d.overall.total, files: d.overall.files, files_done: d.overall.filesDone } }),
+  };
+}
 
 /** Kokoro as an engine, plus the install state of its model directory. */
 export type KokoroInfo = EngineInfo & { readonly install: KokoroInstall };
@@ -64,7 +77,7 @@ export function kokoroInfo(settings: KokoroSettings, install = new KokoroInstall
     builtinVoices: () => voices,
     defaultVoice: KOKORO_DEFAULT_VOICE,
     openAiAliases: KOKORO_OPENAI_ALIASES,
-    health: () => ({ lexicon: lexiconHealth(settings.modelDir) }),
+    health: () => ({ lexicon: lexiconHealth(settings.modelDir), ...(install.downloading && { download: downloadHealth(install.downloading) }) }),
     load: async (options: EngineLoadOptions = {}): Promise<Engine> => {
       const [{ KokoroEngine }, { EspeakEngine }] = await Promise.all([import('./engine.js'), import('../espeak/engine.js')]);
       const espeak = options.engine?.('espeak').then((e) => {

@@ -17,6 +17,13 @@ interface Scan {
   key: string;
 }
 
+export interface KokoroDownload {
+  file: string;
+  received: number;
+  total: number | null;
+  overall?: { received: number; total: number; files: number; filesDone: number };
+}
+
 /**
  * What a Kokoro model directory holds right now, in any layout `locateKokoro` reads: the model
  * (the variant, else the only .onnx there) and the voice packs (`voices/<name>.bin` of exactly
@@ -28,8 +35,11 @@ export class KokoroInstall {
   private scanned: Scan | null = null;
   /** The archive read last, kept while its file stays the same (reading it costs ~28 MB). */
   private archive: { stamp: string; packs: Map<string, Uint8Array>; problem: null } | { stamp: string; packs: null; problem: string } | null = null;
-  /** While a download into this directory runs: the file under way and how far it is. */
-  downloading: { file: string; received: number; total: number | null } | null = null;
+  /**
+   * While a download into this directory runs: the file under way and how far it is, and (while
+   * the model and voice packs come in) how far the whole install is.
+   */
+  downloading: KokoroDownload | null = null;
 
   constructor(
     readonly dir: string,

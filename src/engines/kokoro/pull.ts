@@ -7,7 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fileSize, sha256File } from '../../files.js';
 import { LEXICON_BASE_URL, lexiconDir, pullLexicon } from './g2p/lexicon-files.js';
-import { DownloadError, downloadFile, type ProgressCallback } from './http-download.js';
+import { DownloadError, downloadFile, type DownloadProgress } from './http-download.js';
 import { withModelDirLock, type InstallLockOptions } from './install-lock.js';
 import { readManifest, writeManifest, type KokoroManifest, type ManifestFile } from './manifest.js';
 import { DEFAULT_VARIANT, KOKORO_CATALOG, fileUrl, voicePath, type KokoroCatalog } from './model-files.js';
@@ -20,7 +20,7 @@ export interface PullOptions {
   voices?: 'all' | readonly string[];
   /** Where the repository's files are; default Hugging Face. */
   baseUrl?: string;
-  onProgress?: ProgressCallback;
+  onProgress?: (progress: PullProgress) => void;
   signal?: AbortSignal;
   retries?: number;
   retryDelayMs?: number;
@@ -33,6 +33,15 @@ export interface PullOptions {
    * null: not fetched. Default: the pinned public commit with the default catalog, none with an injected one.
    */
   lexiconBaseUrl?: string | null;
+}
+
+/**
+ * A file's progress and, while the model and voice packs come in, the whole install's: the bytes
+ * of every file of the plan (those already present count as received) and the files finished.
+ * The lexicon files fetched afterwards report without `overall`.
+ */
+export interface PullProgress extends DownloadProgress {
+  overall?: { received: number; total: number; files: number; filesDone: number };
 }
 
 export interface PullResult {
@@ -99,12 +108,30 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
     };
     const downloaded: string[] = [];
     const skipped: string[] = [];
+    const planned = jobs.reduce((sum, job) => sum + job.size, 0);
+    let settled = 0;
+    let filesDone = 0;
     for (const job of jobs) {
       signal.throwIfAborted();
+      let counted = false;
+      const settle = (): void => {
+        if (counted) return;
+        counted = true;
+        settled += job.size;
+        filesDone += 1;
+      };
+      const { onProgress } = options;
+      const report =
+        onProgress &&
+        ((p: DownloadProgress): void => {
+          if (p.done) settle();
+          onProgress({ ...p, overall: { received: settled + (p.done ? 0 : p.received), total: planned, files: jobs.length, filesDone } });
+        });
       const dest = join(dir, job.local);
       let sha256 = await validHash(dest, job.size, job.sha256);
       if (sha256 !== null) {
         skipped.push(job.local);
+        settle();
       } else {
         const result = await downloadFile({
           url: fileUrl(options.baseUrl, job.remote),
@@ -112,7 +139,7 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
           size: job.size,
           sha256: job.kind === 'models' ? job.sha256 : undefined,
           label: job.local,
-          onProgress: options.onProgress,
+          onProgress: report,
           signal,
           retries: options.retries,
           retryDelayMs: options.retryDelayMs,
@@ -121,6 +148,7 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
         });
         sha256 = result.sha256;
         downloaded.push(job.local);
+        settle();
       }
       manifest[job.kind][job.name] = { path: job.local, size: job.size, sha256 };
     }

@@ -30,7 +30,15 @@ export function healthRoutes(
   });
   app.get(
     '/health',
-    { schema: { summary: 'Health: engines (with how to install a missing one), the default voice, voice counts, the catalog backend, jobs queued and running', tags: ['operations'] } },
+    {
+      schema: {
+        summary: 'Health: engines (with how to install a missing one), the default voice, voice counts, the catalog backend, jobs queued and running',
+        description:
+          'While the server installs Kokoro, `engines.kokoro.download` says how far it is: `file`, `received` and `total` bytes of the file under way, ' +
+          'and `overall: {received, total, files, files_done}` over the model and voice packs.',
+        tags: ['operations'],
+      },
+    },
     health,
   );
   app.get('/v1/health', { schema: { summary: 'Health (alias of /health)', tags: ['operations'] } }, health);
