@@ -17,7 +17,7 @@ import { DownloadError } from './engines/kokoro/http-download.js';
 import { addVoiceCommands } from './cli/voices.js';
 
 /** Flags every command shares with the server: they override env and config file. */
-const SHARED: readonly ConfigKey[] = ['dataDir', 'logLevel', 'logDir', 'logFormat'];
+const SHARED: readonly ConfigKey[] = ['dataDir', 'databaseUrl', 'databasePoolSize', 'logLevel', 'logDir', 'logFormat'];
 /** Where the Kokoro model is, for the commands that speak or list its voices. */
 const MODEL: readonly ConfigKey[] = ['modelDir', 'modelVariant'];
 /** `serve` takes every setting as a flag. */
@@ -102,7 +102,7 @@ export function buildCli(): Command {
     const fromName = extname(output).slice(1).replace('ogg', 'opus');
     const format: AudioFormat = (options.format as AudioFormat | undefined) ?? (isAudioFormat(fromName) ? fromName : 'mp3');
     const engines = createEngines(engineSettings(config, 1));
-    const { library, catalog } = openLibrary(config, engines);
+    const { library, catalog } = await openLibrary(config, engines);
     const voiceName = (options.voice as string | undefined) ?? library.defaultVoiceName();
     let voice;
     try {

@@ -310,3 +310,30 @@ describe('Kokoro settings', () => {
     assertConfigError({ file: configFile('{"toString": "x"}') }, /Unknown setting 'toString'/);
   });
 });
+
+describe('database URL', () => {
+  test('absent: null (the SQLite file); a postgres:// or postgresql:// URL is kept as given, from env or flag', () => {
+    assert.equal(load().databaseUrl, null);
+    const url = 'postgres://litetts:s3cret@db.internal:5432/litetts?sslmode=require';
+    assert.equal(load({ env: { LITETTS_DATABASE_URL: url } }).databaseUrl, url);
+    assert.equal(load({ flags: { databaseUrl: 'postgresql://localhost/litetts' } }).databaseUrl, 'postgresql://localhost/litetts');
+    assert.equal(load({ env: { LITETTS_DATABASE_URL: url }, flags: { databaseUrl: 'none' } }).databaseUrl, null, "'none' on the flag keeps SQLite");
+    assert.equal(load({ env: { LITETTS_DATABASE_POOL_SIZE: '3' } }).databasePoolSize, 3);
+  });
+
+  test('a malformed URL is a config error naming the setting and its source, never echoing the value', () => {
+    for (const bad of ['not a url', 'mysql://user:Secr3tPw@host/db', 'postgres://user:Secr3tPw@host/a/b', 'postgres://', 'postgres:///db', 'postgres://host/a/b', 'http://host/db', '/var/run/postgresql']) {
+      let caught: unknown;
+      try {
+        load({ env: { LITETTS_DATABASE_URL: bad } });
+      } catch (error) {
+        caught = error;
+      }
+      assert.ok(caught instanceof ConfigError, `${bad}: a ConfigError`);
+      assert.match(caught.message, /'databaseUrl' \(from environment variable LITETTS_DATABASE_URL\): must be a PostgreSQL URL/, bad);
+      assert.ok(!caught.message.includes('Secr3tPw'), `${bad}: the value is not repeated (it may hold a password)`);
+    }
+    assertConfigError({ flags: { databaseUrl: 'postgres://user:pw@' } }, /'databaseUrl' \(from flag --database-url\)/);
+    assertConfigError({ env: { LITETTS_DATABASE_POOL_SIZE: '0' } }, /'databasePoolSize'/);
+  });
+});

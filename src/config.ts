@@ -13,11 +13,29 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 /** The same list as logging.ts's LOG_FORMATS (config stays free of the logger's imports). */
 const LOG_FORMATS = ['auto', 'pretty', 'json'] as const;
 
+/**
+ * A PostgreSQL connection URL: postgres:// or postgresql://, with a host. The message never
+ * repeats the value (it may hold a password).
+ */
+function isPostgresUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== '' && /^\/?[^/]*$/.test(url.pathname);
+  } catch {
+    return false;
+  }
+}
+
 const schema = z
   .object({
     host: z.string().min(1),
     port: z.number().int().min(0).max(65535),
     dataDir: z.string().min(1),
+    databaseUrl: z
+      .string()
+      .refine(isPostgresUrl, 'must be a PostgreSQL URL such as postgres://user:password@host:5432/litetts (postgres:// or postgresql://, with a host)')
+      .nullable(),
+    databasePoolSize: z.number().int().min(1).max(100),
     logLevel: z.enum(LOG_LEVELS),
     logDir: z.string().min(1).nullable(),
     logFormat: z.enum(LOG_FORMATS),
@@ -77,6 +95,8 @@ export function defaultConfig(): Config {
     host: '127.0.0.1',
     port: 8356,
     dataDir: './data',
+    databaseUrl: null,
+    databasePoolSize: 8,
     logLevel: 'info',
     logDir: null,
     logFormat: 'auto',
@@ -132,6 +152,12 @@ export const SETTINGS: Readonly<Record<ConfigKey, { env: string; kind: Kind; hel
   host: { env: 'LITETTS_HOST', kind: 'string', help: 'address to listen on' },
   port: { env: 'LITETTS_PORT', kind: 'int', help: 'port to listen on (0 = any free port)' },
   dataDir: { env: 'LITETTS_DATA_DIR', kind: 'string', help: 'directory holding everything the server owns' },
+  databaseUrl: {
+    env: 'LITETTS_DATABASE_URL',
+    kind: 'nullable-string',
+    help: 'postgres://… : keep the catalog (voices, jobs, consents, lexicon) in PostgreSQL instead of <data-dir>/voices.db, shared by every replica',
+  },
+  databasePoolSize: { env: 'LITETTS_DATABASE_POOL_SIZE', kind: 'int', help: 'PostgreSQL connections per process (with --database-url)' },
   logLevel: { env: 'LITETTS_LOG_LEVEL', kind: 'string', help: `log level (${LOG_LEVELS.join(', ')})` },
   logDir: { env: 'LITETTS_LOG_DIR', kind: 'nullable-string', help: 'also write main.log and errors.log here' },
   logFormat: { env: 'LITETTS_LOG_FORMAT', kind: 'string', help: `log lines on stdout (${LOG_FORMATS.join(', ')}; auto: pretty on a terminal, else JSON)` },

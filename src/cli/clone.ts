@@ -45,7 +45,7 @@ export function addCloneCommand(voices: Command, withConfig: (command: Command) 
   ).action(async (file: string, options: Record<string, unknown>) => {
     const config = readConfig(options);
     const engines = createEngines(engineSettings(config, 1));
-    const { library, catalog } = openLibrary(config, engines);
+    const { library, catalog } = await openLibrary(config, engines);
     const text = (key: string): string | undefined => (typeof options[key] === 'string' ? (options[key] as string) : undefined);
     try {
       const { params, quality } = parseCloneFields(

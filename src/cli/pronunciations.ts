@@ -22,7 +22,7 @@ export function addPronunciationCommands(command: Command, withConfig: (command:
       const options = args[args.length - 2] as Record<string, unknown>;
       const config = readConfig(options);
       const engines = createEngines(engineSettings(config, 1));
-      const { library, catalog } = openLibrary(config, engines);
+      const { library, catalog } = await openLibrary(config, engines);
       try {
         await action(openServerLexicon(catalog, engines, () => library.defaultVoiceName()), ...(args.slice(0, -1) as unknown as A));
       } finally {

@@ -17,11 +17,11 @@ type ConfigReader = (options: Record<string, unknown>) => Config;
  * data directory. SQLite serialises the writes, so this is safe while a server runs.
  */
 export function addVoiceCommands(voices: Command, withConfig: (command: Command) => Command, readConfig: ConfigReader): void {
-  const run = <A extends unknown[]>(action: (library: ReturnType<typeof openLibrary>['library'], ...args: A) => Promise<void> | void) =>
+  const run = <A extends unknown[]>(action: (library: Awaited<ReturnType<typeof openLibrary>>['library'], ...args: A) => Promise<void> | void) =>
     async (...args: [...A, Record<string, unknown>, Command]) => {
       const options = args[args.length - 2] as Record<string, unknown>;
       const config = readConfig(options);
-      const { library, catalog } = openLibrary(config, createEngines(engineSettings(config, 1)));
+      const { library, catalog } = await openLibrary(config, createEngines(engineSettings(config, 1)));
       try {
         // Commander passes the positional arguments, then the options, then the command itself.
         await action(library, ...(args.slice(0, -1) as unknown as A));

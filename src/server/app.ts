@@ -26,6 +26,7 @@ import { dashboardRoutes } from './routes/dashboard.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import type { JobRunner } from '../jobs/index.js';
+import type { CatalogBackend } from '../store/open.js';
 import { modelRoutes } from './routes/models.js';
 import { openAiVoiceRoutes } from './routes/openai-voices.js';
 import { pronunciationRoutes } from './routes/pronunciations.js';
@@ -62,6 +63,8 @@ export interface AppDeps {
   lexicon?: ServerLexicon;
   /** Starts a thorough clone as a job (the job runner); without it, thorough clones are 503 `jobs_unavailable`. */
   submitThorough?: SubmitThorough;
+  /** Which store holds the catalog, shown by /health (default: sqlite). */
+  catalogBackend?: CatalogBackend;
   /** POST /v1/audio/phonemes; default: one over the speech service's pieces and the model directory's lexicons. */
   phonemes?: PhonemeService;
 }
@@ -162,7 +165,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }
   if (deps.lexicon) pronunciationRoutes(app, deps.lexicon);
   modelRoutes(app, deps.engines);
-  healthRoutes(app, { engines: deps.engines, library: deps.library, metrics: deps.metrics, ...(deps.jobs && { jobs: deps.jobs }) });
+  healthRoutes(app, { engines: deps.engines, library: deps.library, metrics: deps.metrics, catalogBackend: deps.catalogBackend ?? 'sqlite', ...(deps.jobs && { jobs: deps.jobs }) });
   if (deps.jobs) jobRoutes(app, { runner: deps.jobs, library: deps.library, speech: deps.speech });
   await dashboardRoutes(app);
   return app;

@@ -51,7 +51,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
   const log: LogSettings = { logLevel: config.logLevel, logDir: config.logDir, logFormat: config.logFormat };
   const settings = engineSettings(config, config.workers);
   const engines = createEngines(settings);
-  const { library, catalog } = openLibrary(config, engines, { logger });
+  const { library, catalog, backend } = await openLibrary(config, engines, { logger });
   const renderer: Renderer = new WorkerPoolRenderer(config.workers, { engines: settings, log });
   const metrics = new Metrics(engines);
   const encoders = EncoderThreads.forSynthesisThreads(config.workers);
@@ -89,7 +89,7 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     timings: { heartbeatMs: config.jobHeartbeatSeconds * 1000, staleMs: config.jobStaleSeconds * 1000, pollMs: config.jobPollSeconds * 1000 },
   });
   const lexicon = openServerLexicon(catalog, engines, () => library.defaultVoiceName());
-  const app = await buildApp({ config, logger, engines, library, speech, metrics, uploads, apiKeys, corsOrigins, drain, customVoices, jobs, lexicon, cloner: options.cloner ?? cloner, submitThorough: submitThoroughClone(jobs, (row) => jobObject(row, library)) });
+  const app = await buildApp({ config, logger, engines, library, speech, metrics, uploads, apiKeys, corsOrigins, drain, customVoices, jobs, lexicon, catalogBackend: backend, cloner: options.cloner ?? cloner, submitThorough: submitThoroughClone(jobs, (row) => jobObject(row, library)) });
   jobs.register('clone', cloneJobHandler({ cloner: options.cloner ?? cloner, ttl: { defaultSeconds: config.temporaryTtlSeconds } }));
 
   // One sweeper per process; expired voices are invisible before it runs, it only reclaims their space.

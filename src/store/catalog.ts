@@ -156,9 +156,28 @@ export interface VoiceCatalog {
   counts(now: number): Promise<{ custom: number; temporary: number }>;
   /** Problems found by the database's own check and the catalog's invariants; empty when sound. */
   checkIntegrity(): Promise<string[]>;
+  /**
+   * Tells `listener` of committed changes, for caches to drop what they derived (the decoded
+   * data of a hash, say) sooner than they would by themselves. A hint, never the source of
+   * truth: a change may be told late or, when the feed was interrupted, only as a `resync`, so
+   * every read still asks the catalog (a missed change can never serve a deleted voice). The
+   * PostgreSQL store tells changes made by every replica (LISTEN/NOTIFY); the SQLite store tells
+   * this instance's own writes (another process's are found by the reads themselves). Returns
+   * the unsubscribe function.
+   */
+  subscribe(listener: (change: CatalogChange) => void): () => void;
   /** Releases the store; nothing may be called afterwards, except `close` again, which does nothing. */
   close(): Promise<void>;
 }
+
+/**
+ * One committed change, as the change feed tells it:
+ * - `voice`: the voice of `nameKey` (lower-cased name) was added, changed or removed; `hash` is
+ *   the content hash of its data (before the change, for a removal).
+ * - `lexicon`: the pronunciation lexicon changed.
+ * - `resync`: changes may have been missed (the feed reconnected): drop everything derived.
+ */
+export type CatalogChange = { kind: 'voice'; nameKey: string; hash: string } | { kind: 'lexicon' } | { kind: 'resync' };
 
 /** SHA-256 (hex) of an engine name and voice data: the content key of every derived cache. */
 export function contentHash(engine: string, data: Uint8Array): string {

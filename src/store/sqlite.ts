@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { EngineId, Gender } from '../engines/index.js';
-import { CatalogError, contentHash, type CatalogFilter, type NewVoice, type StoredKind, type VoiceCatalog, type VoiceRow, type VoiceSource } from './catalog.js';
+import { CatalogError, contentHash, type CatalogChange, type CatalogFilter, type NewVoice, type StoredKind, type VoiceCatalog, type VoiceRow, type VoiceSource } from './catalog.js';
 import type { ConsentRow, ConsentStore, NewConsent } from './consents.js';
 import { SqliteConsents } from './sqlite-consents.js';
 import type { JobFilter, JobPatch, JobRow, JobStore, NewJob } from './jobs.js';
@@ -212,6 +212,9 @@ export class SqliteCatalog implements VoiceCatalog, ConsentStore, JobStore, Pron
   private removed = false;
   /** A checkpoint after a delete could not finish (another connection was reading or writing). */
   private checkpointPending = false;
+  /** Name key → content hash of the voices the write in progress changed, told to subscribers after it commits. */
+  private readonly changes = new Map<string, string>();
+  private readonly subscribers = new Set<(change: CatalogChange) => void>();
 
   constructor(path: string, options: SqliteCatalogOptions = {}) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -280,14 +283,34 @@ export class SqliteCatalog implements VoiceCatalog, ConsentStore, JobStore, Pron
    */
   private write<T>(fn: () => T): T {
     this.writing.clear();
+    this.changes.clear();
     this.removed = false;
     const result = this.db.transaction(fn).immediate();
+    const changed = [...this.changes];
+    this.changes.clear();
     // Committed: the snapshot catches up with these rows the next time it is read, so a
     // write stays O(1) however many voices there are.
     if (this.rows !== null) for (const key of this.writing) this.touched.add(key);
     this.writing.clear();
     if (this.removed || this.checkpointPending) this.checkpoint(DELETE_CHECKPOINT_WAIT_MS);
+    for (const [nameKey, hash] of changed) this.tell({ kind: 'voice', nameKey, hash });
     return result;
+  }
+
+  /** This instance's own committed writes; another process's are found by data_version on the next read. */
+  subscribe(listener: (change: CatalogChange) => void): () => void {
+    this.subscribers.add(listener);
+    return () => this.subscribers.delete(listener);
+  }
+
+  private tell(change: CatalogChange): void {
+    for (const listener of this.subscribers) {
+      try {
+        listener(change);
+      } catch {
+        // A subscriber's failure is its own; the write has committed.
+      }
+    }
   }
 
   /**
@@ -431,6 +454,7 @@ export class SqliteCatalog implements VoiceCatalog, ConsentStore, JobStore, Pron
     if (voice.externalId != null) this.takeExternalId(voice.externalId, now);
     this.statements.insertData.run({ hash, bytes: voice.data.byteLength, data: voice.data });
     this.writing.add(key);
+    this.changes.set(key, hash);
     const row: VoiceRow = {
       name: voice.name,
       engine: voice.engine,
@@ -460,6 +484,7 @@ export class SqliteCatalog implements VoiceCatalog, ConsentStore, JobStore, Pron
         this.renameRow(row.name, patch.name, now);
         current = patch.name;
       }
+      this.changes.set(row.name.toLowerCase(), row.contentHash).set(current.toLowerCase(), row.contentHash);
       if (patch.description !== undefined) {
         this.writing.add(current.toLowerCase());
         this.statements.describe.run({ key: current.toLowerCase(), description: patch.description });
@@ -478,6 +503,7 @@ export class SqliteCatalog implements VoiceCatalog, ConsentStore, JobStore, Pron
         this.renameRow(row.name, options.newName, now);
         current = options.newName;
       }
+      this.changes.set(row.name.toLowerCase(), row.contentHash).set(current.toLowerCase(), row.contentHash);
       this.writing.add(current.toLowerCase());
       this.statements.promote.run({ key: current.toLowerCase() });
       return { row: this.committed(current), changed: true };
@@ -599,10 +625,16 @@ export class SqliteCatalog implements VoiceCatalog, ConsentStore, JobStore, Pron
     return settle(() => this.pronunciations.list(filter));
   }
   putPronunciations(entries: readonly NewPronunciation[], now: number): Promise<{ rows: PronunciationRow[]; created: number }> {
-    return settle(() => this.pronunciations.put(entries, now));
+    return settle(() => this.pronunciations.put(entries, now)).then((result) => {
+      if (entries.length > 0) this.tell({ kind: 'lexicon' });
+      return result;
+    });
   }
   deletePronunciations(word: string, language: string | null): Promise<PronunciationRow[]> {
-    return settle(() => this.pronunciations.delete(word, language));
+    return settle(() => this.pronunciations.delete(word, language)).then((rows) => {
+      this.tell({ kind: 'lexicon' });
+      return rows;
+    });
   }
   countPronunciations(): Promise<number> {
     return settle(() => this.pronunciations.count());
@@ -675,6 +707,7 @@ export class SqliteCatalog implements VoiceCatalog, ConsentStore, JobStore, Pron
   private removeRow(row: VoiceRow): void {
     this.removed = true;
     this.writing.add(row.name.toLowerCase());
+    this.changes.set(row.name.toLowerCase(), row.contentHash);
     this.statements.deleteVoice.run({ key: row.name.toLowerCase() });
     this.statements.deleteOrphanData.run({ hash: row.contentHash });
   }

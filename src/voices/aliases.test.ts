@@ -90,7 +90,7 @@ describe('aliases and reserved names', () => {
     assert.equal(await library.get('nova'), undefined, 'GET nova: 404 once its voice is gone');
   });
 
-  test('aliases that could never mean anything are refused at start', () => {
+  test('aliases that could never mean anything are refused at start', async () => {
     const config = (aliases: string) => loadConfig({ env: {}, flags: { dataDir: join(dir, 'data'), voiceAliases: aliases, modelAutoDownload: false } });
     const engines = [espeakInfo];
     for (const [aliases, why] of [
@@ -98,9 +98,9 @@ describe('aliases and reserved names', () => {
       ['nova=alloy', /itself an alias/],
       ['nova=bad name!', /not a valid voice name/],
     ] as const) {
-      assert.throws(() => openLibrary(config(aliases), engines), (e) => e instanceof ConfigError && why.test(e.message), aliases);
+      await assert.rejects(openLibrary(config(aliases), engines), (e) => e instanceof ConfigError && why.test(e.message), aliases);
     }
-    const { catalog: opened } = openLibrary(config('nova=not_yet_created'), engines);
-    void opened.close();
+    const { catalog: opened } = await openLibrary(config('nova=not_yet_created'), engines);
+    await opened.close();
   });
 });

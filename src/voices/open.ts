@@ -2,10 +2,7 @@ import { join } from 'node:path';
 import { ConfigError, type Config } from '../config.js';
 import type { EngineInfo } from '../engines/index.js';
 import type { Logger } from '../logging.js';
-import type { VoiceCatalog } from '../store/catalog.js';
-import type { PronunciationStore } from '../store/pronunciations.js';
-import type { ConsentStore } from '../store/consents.js';
-import { SqliteCatalog } from '../store/sqlite.js';
+import { openCatalog, type Catalog, type CatalogBackend } from '../store/open.js';
 import { VoiceLibrary } from './library.js';
 import { OPENAI_VOICE_NAMES, isValidVoiceName, nameKey } from './names.js';
 
@@ -14,24 +11,35 @@ export function catalogPath(dataDir: string): string {
   return join(dataDir, 'voices.db');
 }
 
-/** The library over the data directory's catalog, as the server and the CLI both use it. */
-export function openLibrary(
+/**
+ * The library over the configured catalog (PostgreSQL with a database URL, else the data
+ * directory's SQLite file), as the server and the CLI both use it. Aliases are checked before
+ * anything is opened.
+ */
+export async function openLibrary(
   config: Config,
   engines: readonly EngineInfo[],
   options: { logger?: Logger; clock?: () => number } = {},
-): { library: VoiceLibrary; catalog: VoiceCatalog & ConsentStore & PronunciationStore } {
-  const catalog = new SqliteCatalog(catalogPath(config.dataDir));
+): Promise<{ library: VoiceLibrary; catalog: Catalog; backend: CatalogBackend }> {
+  const aliases = configuredAliases(engines, config);
+  const logger = options.logger;
+  const { catalog, backend } = await openCatalog({
+    databaseUrl: config.databaseUrl,
+    databasePoolSize: config.databasePoolSize,
+    sqlitePath: catalogPath(config.dataDir),
+    ...(logger && { onError: (error: unknown) => logger.warn({ err: error }, 'catalog change feed interrupted; reconnecting') }),
+  });
   const library = new VoiceLibrary({
     engines,
     catalog,
-    aliases: configuredAliases(engines, config),
+    aliases,
     defaultVoice: config.defaultVoice,
     temporary: { defaultTtlSeconds: config.temporaryTtlSeconds, maxTtlSeconds: config.maxTtlSeconds },
     dataCacheBytes: config.voiceCacheMb * 1024 * 1024,
     ...(options.logger && { logger: options.logger }),
     ...(options.clock && { clock: options.clock }),
   });
-  return { library, catalog };
+  return { library, catalog, backend };
 }
 
 /**

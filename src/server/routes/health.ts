@@ -2,10 +2,18 @@ import type { FastifyInstance } from 'fastify';
 import type { EngineInfo } from '../../engines/index.js';
 import type { VoiceLibrary } from '../../voices/library.js';
 import type { Metrics } from '../metrics.js';
+import type { CatalogBackend } from '../../store/open.js';
 
 export function healthRoutes(
   app: FastifyInstance,
-  deps: { engines: readonly EngineInfo[]; library: VoiceLibrary; metrics: Metrics; jobs?: { counts(): Promise<{ queued: number; running: number }> } },
+  deps: {
+    engines: readonly EngineInfo[];
+    library: VoiceLibrary;
+    metrics: Metrics;
+    /** Where the catalog lives: `sqlite` (the data directory's file) or `postgresql` (shared by replicas). */
+    catalogBackend: CatalogBackend;
+    jobs?: { counts(): Promise<{ queued: number; running: number }> };
+  },
 ): void {
   const health = async () => ({
     status: 'ok',
@@ -17,11 +25,12 @@ export function healthRoutes(
     ),
     default_voice: deps.library.defaultVoiceName(),
     voices: await deps.library.counts(),
+    catalog: { backend: deps.catalogBackend },
     ...(deps.jobs && { jobs: await deps.jobs.counts() }),
   });
   app.get(
     '/health',
-    { schema: { summary: 'Health: engines (with how to install a missing one), the default voice, voice counts, jobs queued and running', tags: ['operations'] } },
+    { schema: { summary: 'Health: engines (with how to install a missing one), the default voice, voice counts, the catalog backend, jobs queued and running', tags: ['operations'] } },
     health,
   );
   app.get('/v1/health', { schema: { summary: 'Health (alias of /health)', tags: ['operations'] } }, health);

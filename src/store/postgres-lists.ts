@@ -1,0 +1,64 @@
+import type { CatalogFilter, VoiceRow } from './catalog.js';
+
+/**
+ * The list promise of `VoiceCatalog.list` for the PostgreSQL catalog: one array object per
+ * filter while nothing it depends on changed. Every voice write, by any replica, raises the
+ * `voices` counter in its own transaction (postgres-voices.ts), so reading that one row tells
+ * whether the snapshot of every row's metadata is still current; when it is not, the rows are
+ * read again, once however many calls ask at the same time. The counter is read before the
+ * rows: a snapshot is never newer than the version it is kept under, only possibly older,
+ * which the next call then notices.
+ */
+export class VoiceLists {
+  private rows: VoiceRow[] | null = null;
+  private version = -1;
+  private loading: { version: number; promise: Promise<VoiceRow[]> } | null = null;
+  private readonly lists = new Map<string, { from: VoiceRow[]; validUntil: number; result: VoiceRow[] }>();
+
+  constructor(
+    private readonly readVersion: () => Promise<number>,
+    private readonly readRows: () => Promise<VoiceRow[]>,
+  ) {}
+
+  async list(filter: CatalogFilter, now: number): Promise<VoiceRow[]> {
+    const rows = await this.snapshot();
+    const key = `${filter.kind ?? ''}\0${filter.engine ?? ''}\0${filter.sessionId ?? '\u0001'}`;
+    const known = this.lists.get(key);
+    if (known && known.from === rows && now < known.validUntil) return known.result;
+    let validUntil = Number.POSITIVE_INFINITY;
+    const result = rows.filter((row) => {
+      const keep =
+        (row.expiresAt === null || row.expiresAt > now) &&
+        (filter.kind === undefined || row.kind === filter.kind) &&
+        (filter.engine === undefined || row.engine === filter.engine) &&
+        (filter.sessionId === undefined || row.sessionId === filter.sessionId);
+      if (keep && row.expiresAt !== null) validUntil = Math.min(validUntil, row.expiresAt);
+      return keep;
+    });
+    if (this.lists.size > 64) this.lists.clear();
+    this.lists.set(key, { from: rows, validUntil, result });
+    return result;
+  }
+
+  private async snapshot(): Promise<VoiceRow[]> {
+    const version = await this.readVersion();
+    if (this.rows !== null && this.version === version) return this.rows;
+    let loading = this.loading;
+    if (loading?.version !== version) {
+      const promise = this.readRows().then((rows) => {
+        // Another call may have loaded a later version meanwhile; the newest stays.
+        if (version >= this.version) {
+          this.rows = rows;
+          this.version = version;
+        }
+      });
+      loading = { version, promise: promise.then(() => this.rows!) };
+      this.loading = loading;
+      const done = () => {
+        if (this.loading === loading) this.loading = null;
+      };
+      promise.then(done, done);
+    }
+    return loading.promise;
+  }
+}
