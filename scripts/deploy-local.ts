@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { redact, startCluster, stopCluster, type ClusterDatabase, type ClusterState } from '../src/deploy/cluster.js';
 import { findNginx } from '../src/deploy/nginx.js';
-import { findPostgresBin, startLocalPostgres } from '../src/deploy/postgres.js';
+import { findPostgresBin, startLocalPostgres, type LocalPostgres } from '../src/deploy/postgres.js';
 import { alive, freePort } from '../src/deploy/processes.js';
 import { smokeCheck } from '../src/deploy/smoke.js';
 
@@ -101,7 +101,12 @@ async function main(): Promise<void> {
   else {
     const bin = findPostgresBin() ?? fail('no PostgreSQL: pass --database-url, or install Debian\'s (apt-get install postgresql), or use --sqlite', 3);
     say(`starting a throwaway PostgreSQL cluster from ${bin}`);
-    const local = startLocalPostgres({ bin, dir, port: await freePort() });
+    let local: LocalPostgres;
+    try {
+      local = startLocalPostgres({ bin, dir, port: await freePort() });
+    } catch (error) {
+      fail(`could not start PostgreSQL: ${(error as Error).message}`, 1);
+    }
     database = { kind: 'postgres', url: local.url, local };
   }
   say(`database: ${database.kind === 'postgres' ? redact(database.url) : `SQLite in ${join(dir, 'data')}`}`);

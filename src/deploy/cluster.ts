@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startNginx } from './nginx.js';
@@ -74,13 +73,15 @@ export async function startCluster(options: ClusterOptions): Promise<ClusterStat
   mkdirSync(options.dir, { recursive: true });
   // nginx's workers (and a local PostgreSQL's server) run as other users: they need to enter it.
   chmodSync(options.dir, 0o755);
-  if (options.database.kind === 'postgres') {
-    say(`migrating ${redact(options.database.url)} (litetts migrate)`);
-    execFileSync(BIN, ['migrate'], { env: replicaEnv(options, join(options.dir, 'migrate'), 0), stdio: ['ignore', 'pipe', 'pipe'] });
-  }
   const state: ClusterState = { dir: options.dir, url: `http://127.0.0.1:${options.port}`, apiKey: options.apiKey, database: options.database, replicas: [], nginxPid: 0 };
   const shared = join(options.dir, 'data');
+  const healthy = (r: ReplicaState) => waitForOk(`${r.url}/health`, { timeoutMs: 60_000, gone: () => !alive(r.pid) });
   for (let i = 0; i < options.replicas; i++) {
+    // The first replica alone: it creates the catalog (PostgreSQL: runs the migrations) before the others open it.
+    if (i === 1) await healthy(state.replicas[0]!).catch(async (error: unknown) => {
+      await stopCluster(state);
+      throw error;
+    });
     const port = await freePort();
     // PostgreSQL: a data directory per replica for its local files; SQLite: the one directory whose catalog they share.
     const dataDir = options.database.kind === 'postgres' ? join(options.dir, `replica-${i + 1}`) : shared;
@@ -91,7 +92,7 @@ export async function startCluster(options: ClusterOptions): Promise<ClusterStat
     say(`replica ${i + 1}: pid ${started.pid}, http://127.0.0.1:${port}, data ${dataDir}, log ${log}`);
   }
   try {
-    await Promise.all(state.replicas.map((r) => waitForOk(`${r.url}/health`, { timeoutMs: 60_000, gone: () => !alive(r.pid) })));
+    await Promise.all(state.replicas.map(healthy));
     const nginx = startNginx(options.nginx, {
       listen: `127.0.0.1:${options.port}`,
       replicas: state.replicas.map((r) => r.url.replace('http://', '')),

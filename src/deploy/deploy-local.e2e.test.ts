@@ -1,22 +1,35 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { test } from 'node:test';
-import type { ClusterState } from './cluster.js';
+import { stopCluster, type ClusterState } from './cluster.js';
 import { findNginx } from './nginx.js';
+import { findPostgresBin } from './postgres.js';
+import { testDatabase } from '../test-support/postgres.js';
 import { alive, freePort } from './processes.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
-const DATABASE_ARGS: string[] = ['--sqlite'];
+/**
+ * PostgreSQL as the guide deploys it: the script's own throwaway cluster from Debian's
+ * postgresql package where that is installed (CI installs it), else a test database.
+ */
+async function databaseArgs(): Promise<{ args: string[]; drop(): Promise<void> }> {
+  if (findPostgresBin() !== null) return { args: [], drop: () => Promise.resolve() };
+  const database = await testDatabase();
+  return { args: ['--database-url', database.url], drop: () => database.drop() };
+}
 
 test('scripts/deploy-local.sh: replicas behind nginx pass its smoke check, serve through nginx, and Ctrl-C stops every process it started', { skip: findNginx() === null ? 'nginx is not installed' : false, timeout: 150_000 }, async (t) => {
   const parent = mkdtempSync(join(tmpdir(), 'litetts-deploy-test-'));
+  // PostgreSQL's and nginx's workers run as other users (this may run as root): they must be able to enter it.
+  chmodSync(parent, 0o755);
   const dir = join(parent, 'deploy');
   const port = await freePort();
-  const child = spawn(join(ROOT, 'scripts/deploy-local.sh'), ['--replicas', '2', '--port', String(port), '--dir', dir, ...DATABASE_ARGS], {
+  const database = await databaseArgs();
+  const child = spawn(join(ROOT, 'scripts/deploy-local.sh'), ['--replicas', '2', '--port', String(port), '--dir', dir, ...database.args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, LITETTS_DATABASE_URL: '' },
@@ -63,6 +76,13 @@ test('scripts/deploy-local.sh: replicas behind nginx pass its smoke check, serve
     t.diagnostic(`through nginx: first bytes after ${first.toFixed(0)} ms, all ${total} bytes after ${all.toFixed(0)} ms`);
     assert.ok(first < all / 2, 'audio streams through the proxy, not buffered until the end');
 
+    // A replica dies: nginx takes it out of the rotation, and what goes through the proxy still gets answered.
+    process.kill(state.replicas[0]!.pid, 'SIGKILL');
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, async () => (await fetch(`${state.url}/v1/voices/espeak-en-us-male`, { headers: { authorization: `Bearer ${state.apiKey}` } })).status),
+    );
+    assert.deepEqual(answers, Array(10).fill(200), 'every request answered by the surviving replica');
+
     child.kill('SIGINT');
     assert.equal(await exited, 0, `the script stopped cleanly\n${stderr}`);
     assert.ok(pids.every((pid) => !alive(pid)), 'every process it started is gone');
@@ -72,6 +92,10 @@ test('scripts/deploy-local.sh: replicas behind nginx pass its smoke check, serve
       child.kill('SIGINT');
       await exited;
     }
+    // Whatever a script that failed half-way left running.
+    const stateFile = join(dir, 'state.json');
+    if (existsSync(stateFile)) await stopCluster(JSON.parse(readFileSync(stateFile, 'utf8')) as ClusterState);
     rmSync(parent, { recursive: true, force: true });
+    await database.drop();
   }
 });

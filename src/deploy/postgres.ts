@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -28,14 +28,22 @@ export function findPostgresBin(): string | null {
 
 function run(pg: { bin: string; user: string | null }, tool: string, args: readonly string[]): void {
   const command = join(pg.bin, tool);
-  if (pg.user === null) execFileSync(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  else execFileSync('runuser', ['-u', pg.user, '--', command, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  try {
+    if (pg.user === null) execFileSync(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    else execFileSync('runuser', ['-u', pg.user, '--', command, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (error) {
+    const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim();
+    throw new Error(`${tool} failed: ${stderr || (error as Error).message}`);
+  }
 }
 
 export function startLocalPostgres(options: { bin: string; dir: string; port: number }): LocalPostgres {
   const user = process.getuid?.() === 0 ? 'postgres' : null;
   const dataDir = join(options.dir, 'postgres');
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  // The server's user must be able to enter the deployment's directory; its own stays private.
+  mkdirSync(options.dir, { recursive: true });
+  chmodSync(options.dir, 0o755);
+  mkdirSync(dataDir, { mode: 0o700 });
   if (user !== null) {
     const uid = Number(execFileSync('id', ['-u', user], { encoding: 'utf8' }).trim());
     const gid = Number(execFileSync('id', ['-g', user], { encoding: 'utf8' }).trim());

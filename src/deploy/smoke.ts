@@ -48,5 +48,8 @@ export async function smokeCheck(state: ClusterState): Promise<string[]> {
 
   const health = (await (await fetch(`${state.url}/health`)).json()) as { status?: string };
   expect(health.status === 'ok', '/health through nginx is ok');
+  const backend = state.database.kind === 'postgres' ? 'postgresql' : 'sqlite';
+  const backends = await Promise.all(state.replicas.map(async (r) => ((await (await fetch(`${r.url}/health`)).json()) as { catalog?: { backend?: string } }).catalog?.backend));
+  expect(backends.every((b) => b === backend), `every replica's /health names the ${backend} catalog (${backends.join(', ')})`);
   return done;
 }
