@@ -15,6 +15,7 @@ import { addModelCommands } from './cli/models.js';
 import { addPronunciationCommands } from './cli/pronunciations.js';
 import { DownloadError } from './engines/kokoro/http-download.js';
 import { addVoiceCommands } from './cli/voices.js';
+import { addMigrateCommand } from './cli/migrate.js';
 
 /** Flags every command shares with the server: they override env and config file. */
 const SHARED: readonly ConfigKey[] = ['dataDir', 'databaseUrl', 'databasePoolSize', 'logLevel', 'logDir', 'logFormat'];
@@ -135,6 +136,11 @@ export function buildCli(): Command {
     program.command('pronunciations').description('the server lexicon: word → phonemes per language, read before the built-in ones'),
     (command) => addConfigFlags(command, [...SHARED, ...MODEL]),
     (options) => configFrom({ logLevel: 'silent', ...options }, [...SHARED, ...MODEL]),
+  );
+  addMigrateCommand(
+    program,
+    (command) => addConfigFlags(command, SHARED),
+    (options) => configFrom({ logLevel: 'silent', ...options }, SHARED),
   );
   return program;
 }

@@ -65,6 +65,8 @@ export const errors = {
   mixedEngines: (param = 'voice') => invalid('mixed_engines', 'All voices of a blend must belong to one engine', param),
   invalidBlend: (detail: string, param = 'voice') => invalid('invalid_blend', `Invalid voice blend: ${detail}`, param),
   busy: (retryAfter: number) => new LiteTtsError('busy', 'server_busy', 'The server is busy; retry shortly', null, retryAfter),
+  /** Text the catalog cannot keep (a NUL character, with PostgreSQL): the message is the catalog's. */
+  invalidText: (message: string) => invalid('invalid_text', message, null),
   engineUnavailable: (engine: string, howToInstall: string) =>
     new LiteTtsError('unavailable', 'engine_unavailable', `The ${engine} engine is not installed here. ${howToInstall}`, null, 60),
   engineLoadFailed: (engine: string, detail: string) =>

@@ -142,6 +142,7 @@ export function installErrorHandling(app: FastifyInstance, logger: Logger, optio
     if (error instanceof ApiError || error instanceof LiteTtsError) apiError = toApiError(error);
     // A read that waited out the catalog's busy timeout (another process writing): retry, not a 500.
     else if (error instanceof CatalogError && error.code === 'busy') apiError = toApiError(domainErrors.busy(1));
+    else if (error instanceof CatalogError && error.code === 'invalid_text') apiError = toApiError(domainErrors.invalidText(error.message));
     else if (error.validation) {
       const required = (request.routeOptions.schema?.body as { required?: string[] } | undefined)?.required;
       apiError = toApiError(validationError(error.validation as ValidationIssue[], request.body, required));

@@ -82,9 +82,11 @@ export interface CatalogFilter {
  * - `busy`: the store stayed locked by another instance past its timeout; nothing was
  *   written and the same call may be retried shortly.
  * - `job_state`: the job is not in a state that allows the change (e.g. cancelling a finished job); `job` on the error is the job.
+ * - `invalid_text`: a text value holds a character the store cannot keep (PostgreSQL's text
+ *   has no NUL, U+0000); nothing was written or found. The SQLite store keeps any text.
  * The messages of `wrong_kind` and `session_mismatch` are shown to API clients as they are.
  */
-export type CatalogErrorCode = 'name_taken' | 'not_found' | 'wrong_kind' | 'session_mismatch' | 'busy' | 'job_state';
+export type CatalogErrorCode = 'name_taken' | 'not_found' | 'wrong_kind' | 'session_mismatch' | 'busy' | 'job_state' | 'invalid_text';
 
 export class CatalogError extends Error {
   override name = 'CatalogError';
@@ -145,7 +147,9 @@ export interface VoiceCatalog {
    * content. Returns the deleted row. Deletion is final: the voice never reappears,
    * and its bytes leave the store's storage, not only its index (for the SQLite
    * store: none of its files holds them once the call returns, or at the latest
-   * once it has been opened again after a crash). A given `externalId` must be the voice's
+   * once it has been opened again after a crash; for the PostgreSQL store: no query
+   * sees them once the call returns, while the table's files keep them as a dead tuple
+   * until VACUUM reclaims the space, see postgres.ts). A given `externalId` must be the voice's
    * (`not_found` otherwise), so that a delete by OpenAI id never takes another voice that got
    * the name after a rename.
    */

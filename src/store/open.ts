@@ -26,9 +26,16 @@ export interface CatalogSettings {
 export async function openCatalog(settings: CatalogSettings): Promise<{ catalog: Catalog; backend: CatalogBackend }> {
   if (settings.databaseUrl === null) return { catalog: new SqliteCatalog(settings.sqlitePath), backend: 'sqlite' };
   const { PostgresCatalog } = await import('./postgres.js');
-  const catalog = await PostgresCatalog.open(settings.databaseUrl, {
-    poolSize: settings.databasePoolSize,
-    ...(settings.onError && { onError: settings.onError }),
-  });
-  return { catalog, backend: 'postgresql' };
+  const { NewerSchemaError } = await import('./postgres-schema.js');
+  try {
+    const catalog = await PostgresCatalog.open(settings.databaseUrl, {
+      poolSize: settings.databasePoolSize,
+      ...(settings.onError && { onError: settings.onError }),
+    });
+    return { catalog, backend: 'postgresql' };
+  } catch (error) {
+    if (error instanceof NewerSchemaError) throw error;
+    // node-postgres's messages name the host and port, never the password.
+    throw new Error(`Cannot open the PostgreSQL catalog (LITETTS_DATABASE_URL / --database-url): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
 }

@@ -67,6 +67,17 @@ export function violatedConstraint(error: unknown): string | undefined {
 }
 
 /**
+ * The database's failures that are the caller's, as CatalogErrors: text PostgreSQL cannot keep
+ * (a NUL character: 22021, or one the encoding lacks: 22P05) is `invalid_text`, and the
+ * retryable ones below are `busy`; anything else stays a fault of the store.
+ */
+export function asCatalogError(error: unknown): CatalogError | undefined {
+  const state = sqlState(error);
+  if (state === '22021' || state === '22P05') return new CatalogError('invalid_text', 'The text holds a character the voice catalog cannot store (NUL, U+0000)');
+  return asBusy(error);
+}
+
+/**
  * A failure of the database that the same call may retry shortly (a lock held past the lock
  * timeout, no free connection, the server unreachable) as the catalog's `busy` error: the
  * routes answer 503 with Retry-After, as for a locked SQLite file.
@@ -106,7 +117,7 @@ export async function transaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) 
       });
       const state = sqlState(error);
       if (attempt < ATTEMPTS && (state === SQLSTATE.deadlockDetected || state === SQLSTATE.serializationFailure)) continue;
-      throw asBusy(error) ?? error;
+      throw asCatalogError(error) ?? error;
     } finally {
       client.release(broken);
     }
@@ -118,7 +129,7 @@ export async function query<R extends pg.QueryResultRow>(pool: pg.Pool, text: st
   try {
     return await pool.query<R>(text, values);
   } catch (error) {
-    throw asBusy(error) ?? error;
+    throw asCatalogError(error) ?? error;
   }
 }
 
@@ -126,7 +137,7 @@ async function connect(pool: pg.Pool): Promise<pg.PoolClient> {
   try {
     return await pool.connect();
   } catch (error) {
-    throw asBusy(error) ?? error;
+    throw asCatalogError(error) ?? error;
   }
 }
 

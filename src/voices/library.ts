@@ -412,6 +412,8 @@ export class VoiceLibrary {
           throw errors.busy(1);
         case 'job_state':
           throw new LiteTtsError('conflict', 'job_state', error.message, null);
+        case 'invalid_text':
+          throw errors.invalidText(error.message);
       }
     }
   }

@@ -78,6 +78,12 @@ export class VoiceResolver {
       maxSize: deps.dataCacheBytes ?? 64 * 1024 * 1024,
       sizeCalculation: (data) => voiceDataSize(data),
     });
+    // Memory only: a changed or deleted voice's decoded data leaves every replica's cache when the
+    // catalog tells of it. Correctness does not wait for this; each request looks its voice up first.
+    deps.catalog.subscribe((change) => {
+      if (change.kind === 'voice') this.decoded.delete(change.hash);
+      else if (change.kind === 'resync') this.decoded.clear();
+    });
   }
 
   get builtinCount(): number {
