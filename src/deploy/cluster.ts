@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startNginx } from './nginx.js';
@@ -67,17 +68,31 @@ function replicaEnv(options: ClusterOptions, dataDir: string, port: number): Nod
   return env;
 }
 
+function migrate(options: ClusterOptions): string {
+  try {
+    return execFileSync(BIN, ['migrate'], { env: replicaEnv(options, join(options.dir, 'migrate'), 0), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  } catch (error) {
+    const { stderr, stdout } = error as { stderr?: string; stdout?: string };
+    throw new Error(`litetts migrate failed: ${(stderr || stdout || (error as Error).message).trim()}`);
+  }
+}
+
 /** Starts the replicas (after the migrations), waits until each is healthy, then nginx, and waits for /health through it. */
 export async function startCluster(options: ClusterOptions): Promise<ClusterState> {
   const say = options.say ?? (() => {});
   mkdirSync(options.dir, { recursive: true });
   // nginx's workers (and a local PostgreSQL's server) run as other users: they need to enter it.
   chmodSync(options.dir, 0o755);
+  if (options.database.kind === 'postgres') {
+    // The schema first, as a deployment step of its own: replicas would migrate too (once among them), but a
+    // failed migration then stops the deployment here, with its message, instead of in N replica logs.
+    say(`litetts migrate: ${migrate(options)}`);
+  }
   const state: ClusterState = { dir: options.dir, url: `http://127.0.0.1:${options.port}`, apiKey: options.apiKey, database: options.database, replicas: [], nginxPid: 0 };
   const shared = join(options.dir, 'data');
   const healthy = (r: ReplicaState) => waitForOk(`${r.url}/health`, { timeoutMs: 60_000, gone: () => !alive(r.pid) });
   for (let i = 0; i < options.replicas; i++) {
-    // The first replica alone: it creates the catalog (PostgreSQL: runs the migrations) before the others open it.
+    // The first replica alone: SQLite's catalog file is made by the first to open it.
     if (i === 1) await healthy(state.replicas[0]!).catch(async (error: unknown) => {
       await stopCluster(state);
       throw error;
