@@ -26,7 +26,7 @@ export async function smokeCheck(state: ClusterState): Promise<string[]> {
   const voice = { engine: 'espeak', base: 'en-us', variant: 'f3', pitch: 61, range: 40, rate: 165, volume: 100 };
   form.append('file', new Blob([JSON.stringify(voice)]), `${name}.json`);
   const created = await fetch(`${state.url}/v1/voices/import`, { method: 'POST', body: form, headers: auth });
-  expect(created.status === 201, `voice '${name}' created through nginx (${created.status} ${created.status === 201 ? '' : await created.text()})`);
+  expect(created.status === 201, `voice '${name}' created through nginx (${created.status}${created.status === 201 ? '' : ` ${await created.text()}`})`);
 
   const seen = await Promise.all(state.replicas.map((r) => statusOn(r.url, `/v1/voices/${name}`)));
   expect(seen.every((s) => s === 200), `every replica has it (${seen.join(', ')})`);
