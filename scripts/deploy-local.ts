@@ -1,7 +1,7 @@
 // Starts N LiteTTS replicas on one PostgreSQL database behind nginx, on this machine, and proves
 // that they serve one library (docs/deploy.md). `scripts/deploy-local.sh --help` says how.
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -66,10 +66,22 @@ const dir = values.dir;
 const stateFile = join(dir, 'state.json');
 const readState = (): ClusterState | null => (existsSync(stateFile) ? (JSON.parse(readFileSync(stateFile, 'utf8')) as ClusterState) : null);
 
+/** Marks a directory as this script's: only such a directory (or an empty one, or none) is ever emptied or removed. */
+const MARKER = '.litetts-deploy';
+
+function claimDir(): void {
+  if (existsSync(dir) && readdirSync(dir).length > 0 && !existsSync(join(dir, MARKER))) {
+    fail(`${dir} holds files this script did not make; give --dir an empty or new directory`, 2);
+  }
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, MARKER), 'made by scripts/deploy-local.sh; removed by its --stop\n');
+}
+
 async function stopAll(state: ClusterState): Promise<void> {
   say('stopping nginx, then the replicas, then the database');
   await stopCluster(state);
-  if (values['keep-files']) say(`stopped; files kept in ${dir}`);
+  if (values['keep-files'] || !existsSync(join(dir, MARKER))) say(`stopped; files kept in ${dir}`);
   else {
     rmSync(dir, { recursive: true, force: true });
     say(`stopped; ${dir} removed`);
@@ -93,7 +105,7 @@ async function main(): Promise<void> {
   const nginx = findNginx() ?? fail('nginx is not installed (Debian: apt-get install nginx)', 3);
   const apiKey = values['no-api-key'] ? null : (values['api-key'] ?? `lt_${randomBytes(18).toString('base64url')}`);
 
-  rmSync(dir, { recursive: true, force: true });
+  claimDir();
   let database: ClusterDatabase;
   const url = values['database-url'] ?? process.env.LITETTS_DATABASE_URL;
   if (values.sqlite) database = { kind: 'sqlite' };
