@@ -74,14 +74,14 @@ test('scripts/deploy-local.sh: replicas behind nginx pass its smoke check, serve
     for (let r = await reader.read(); !r.done; r = await reader.read()) total += r.value.length;
     const all = performance.now() - started;
     t.diagnostic(`through nginx: first bytes after ${first.toFixed(0)} ms, all ${total} bytes after ${all.toFixed(0)} ms`);
-    assert.ok(first < all / 2, 'audio streams through the proxy, not buffered until the end');
+    assert.ok(first < all / 2, `audio streams through the proxy, not buffered until the end (first bytes after ${first.toFixed(0)} of ${all.toFixed(0)} ms)`);
 
     // A replica dies: nginx takes it out of the rotation, and what goes through the proxy still gets answered.
     process.kill(state.replicas[0]!.pid, 'SIGKILL');
     const answers = await Promise.all(
       Array.from({ length: 10 }, async () => (await fetch(`${state.url}/v1/voices/espeak-en-us-male`, { headers: { authorization: `Bearer ${state.apiKey}` } })).status),
     );
-    assert.deepEqual(answers, Array(10).fill(200), 'every request answered by the surviving replica');
+    assert.deepEqual(answers, Array(10).fill(200), `every request answered by the surviving replica (${answers.join(' ')})`);
 
     child.kill('SIGINT');
     assert.equal(await exited, 0, `the script stopped cleanly\n${stderr}`);
