@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openCatalog, type Catalog } from '../store/open.js';
 import { startTestServer, type TestServer, type TestServerOptions } from './server.js';
 import { sharedLibrary, type SharedLibrary } from './shared-library.js';
 
@@ -21,6 +22,8 @@ export interface ReplicaSet {
   restart(i: number): Promise<TestServer>;
   /** Every log line of every replica, each with the index of the replica that printed it. */
   logs(): { replica: number; entry: Record<string, unknown> }[];
+  /** The library's catalog opened from the test itself (to look at what the API does not show); the caller closes it. */
+  openCatalog(): Promise<Catalog>;
   /** Stops every replica still running and removes the data directories and the database. */
   close(): Promise<void>;
 }
@@ -84,6 +87,11 @@ export async function startReplicas(options: ReplicaOptions): Promise<ReplicaSet
     },
     logs() {
       return [...retired, ...servers].flatMap((s) => s.logs.map((entry) => ({ replica: indexOf.get(s)!, entry })));
+    },
+    async openCatalog() {
+      const sqlitePath = join(library.sharedDataDir ?? '', 'voices.db');
+      const { catalog } = await openCatalog({ databaseUrl: library.env.LITETTS_DATABASE_URL ?? null, databasePoolSize: 1, sqlitePath });
+      return catalog;
     },
     async close() {
       await Promise.allSettled(servers.map((s) => s.stop({ keepData: true })));
