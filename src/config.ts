@@ -157,7 +157,7 @@ export const SETTINGS: Readonly<Record<ConfigKey, { env: string; kind: Kind; hel
     kind: 'nullable-string',
     help: 'postgres://… : keep the catalog (voices, jobs, consents, lexicon) in PostgreSQL instead of <data-dir>/voices.db, shared by every replica',
   },
-  databasePoolSize: { env: 'LITETTS_DATABASE_POOL_SIZE', kind: 'int', help: 'PostgreSQL connections per process (with --database-url)' },
+  databasePoolSize: { env: 'LITETTS_DATABASE_POOL_SIZE', kind: 'int', help: 'PostgreSQL connections per process in the pool (with --database-url; the change feed holds one more)' },
   logLevel: { env: 'LITETTS_LOG_LEVEL', kind: 'string', help: `log level (${LOG_LEVELS.join(', ')})` },
   logDir: { env: 'LITETTS_LOG_DIR', kind: 'nullable-string', help: 'also write main.log and errors.log here' },
   logFormat: { env: 'LITETTS_LOG_FORMAT', kind: 'string', help: `log lines on stdout (${LOG_FORMATS.join(', ')}; auto: pretty on a terminal, else JSON)` },

@@ -72,12 +72,6 @@ export class ChangeListener {
     return this.client !== null;
   }
 
-  /** Ends the connection as a network failure would (for tests of the reconnect). */
-  dropConnection(): void {
-    const client = this.client;
-    if (client) (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
-  }
-
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);

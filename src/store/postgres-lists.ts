@@ -1,4 +1,5 @@
 import type { CatalogFilter, VoiceRow } from './catalog.js';
+import type { OwnWrite } from './postgres-voices.js';
 
 /**
  * The list promise of `VoiceCatalog.list` for the PostgreSQL catalog: one array object per
@@ -8,6 +9,11 @@ import type { CatalogFilter, VoiceRow } from './catalog.js';
  * read again, once however many calls ask at the same time. The counter is read before the
  * rows: a snapshot is never newer than the version it is kept under, only possibly older,
  * which the next call then notices.
+ *
+ * This replica's own writes are taken in without reading every row again: a write that
+ * raised the counter from the snapshot's version to the next one changed nothing but its own
+ * rows, so the snapshot plus those rows is the catalog at the new version. When another
+ * replica wrote in between, the versions do not follow on and the next call reads all rows.
  */
 export class VoiceLists {
   private rows: VoiceRow[] | null = null;
@@ -38,6 +44,27 @@ export class VoiceLists {
     if (this.lists.size > 64) this.lists.clear();
     this.lists.set(key, { from: rows, validUntil, result });
     return result;
+  }
+
+  /** A committed write of this replica (postgres-voices.ts `finish`). */
+  committed(write: OwnWrite): void {
+    if (this.rows === null || write.version !== this.version + 1) return;
+    const keyOf = (row: VoiceRow) => row.name.toLowerCase();
+    const rows = this.rows.filter((row) => !write.rows.has(keyOf(row)));
+    for (const row of write.rows.values()) {
+      if (row === undefined) continue;
+      const key = keyOf(row);
+      let lo = 0;
+      let hi = rows.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (keyOf(rows[mid]!) < key) lo = mid + 1;
+        else hi = mid;
+      }
+      rows.splice(lo, 0, row);
+    }
+    this.rows = rows;
+    this.version = write.version;
   }
 
   private async snapshot(): Promise<VoiceRow[]> {

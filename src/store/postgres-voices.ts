@@ -63,6 +63,12 @@ export function toRow(r: DbVoice): VoiceRow {
   };
 }
 
+/** A committed voice write as the list snapshot takes it in (postgres-lists.ts). */
+export interface OwnWrite {
+  version: number;
+  rows: ReadonlyMap<string, VoiceRow | undefined>;
+}
+
 /** Another transaction committed the name (or OpenAI id) this one was writing; see above. */
 export class UniqueRace extends Error {
   override name = 'UniqueRace';
@@ -180,16 +186,24 @@ export class VoiceTx {
 
   /**
    * Ends the write: when it changed voices, raises the voices counter (how every replica's
-   * list learns of it) and tells the change feed, both in this transaction.
+   * list learns of it) and tells the change feed, both in this transaction. Returns the new
+   * counter and the changed keys' rows as committed (undefined: removed), for this replica's
+   * list snapshot to take in without reading every row again; null when nothing changed.
    */
-  async finish(): Promise<void> {
-    if (this.changed.size === 0) return;
+  async finish(): Promise<OwnWrite | null> {
+    if (this.changed.size === 0) return null;
     const payloads = [...this.changed].map(([nameKey, hash]) => payloadOf({ kind: 'voice', nameKey, hash }));
-    await this.client.query(
-      `WITH bump AS (UPDATE change_counters SET version = version + 1 WHERE area = 'voices' RETURNING version)
-       SELECT pg_notify('${CHANNEL}', p) FROM bump, unnest($1::text[]) AS p`,
+    const bumped = await this.client.query<{ version: number }>(
+      `WITH bump AS (UPDATE change_counters SET version = version + 1 WHERE area = 'voices' RETURNING version),
+            told AS (SELECT pg_notify('${CHANNEL}', p) FROM bump, unnest($1::text[]) AS p)
+       SELECT version, (SELECT count(*) FROM told) AS told FROM bump`,
       [payloads],
     );
+    const keys = [...this.changed.keys()];
+    const rows = await this.client.query<DbVoice & { name_key: string }>(`SELECT v.name_key, ${COLUMNS} FROM voices v WHERE v.name_key = ANY($1)`, [keys]);
+    const now = new Map<string, VoiceRow | undefined>(keys.map((k) => [k, undefined]));
+    for (const r of rows.rows) now.set(r.name_key, toRow(r));
+    return { version: bumped.rows[0]!.version, rows: now };
   }
 
   /** Frees `key` for a voice: an expired temporary voice of that name is removed; a live one is a conflict. */

@@ -114,9 +114,11 @@ describe(`PostgresCatalog across replicas (${testServerKind()})`, () => {
     assert.deepEqual(await lexicon, { kind: 'lexicon' });
   });
 
-  test('the listener reconnects after its connection drops, tells resync, and hears changes again', async () => {
+  test('the listener reconnects after the server ends its connection, tells resync, and hears changes again', async () => {
     const resync = nextChange(b, (c) => c.kind === 'resync', 10_000);
-    b.feed.dropConnection();
+    // Both replicas' listeners go (as when PostgreSQL restarts or a proxy cuts idle connections); both come back.
+    const ended = await queryOne(db.url, "SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'litetts-listener'");
+    assert.equal(ended, 2, 'two listeners were connected');
     assert.deepEqual(await resync, { kind: 'resync' });
     const seen = nextChange(b, (c) => c.kind === 'voice' && c.nameKey === 'after-drop');
     await a.insert(voice('after-drop'), T0);

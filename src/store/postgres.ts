@@ -5,7 +5,7 @@ import type { JobFilter, JobPatch, JobRow, JobStore, NewJob } from './jobs.js';
 import type { NewPronunciation, PronunciationFilter, PronunciationRow, PronunciationStore } from './pronunciations.js';
 import { ChangeListener } from './postgres-changes.js';
 import { PostgresConsents } from './postgres-consents.js';
-import { createPool, query, transaction, type PostgresOptions } from './postgres-db.js';
+import { bytesOf, createPool, query, transaction, type PostgresOptions } from './postgres-db.js';
 import { PostgresJobs } from './postgres-jobs.js';
 import { VoiceLists } from './postgres-lists.js';
 import { PostgresPronunciations } from './postgres-pronunciations.js';
@@ -71,7 +71,7 @@ export class PostgresCatalog implements VoiceCatalog, ConsentStore, JobStore, Pr
     return new PostgresCatalog(pool, changes);
   }
 
-  /** The change feed's listener (tests drop its connection to see it come back). */
+  /** The change feed's listener (tests close it to show that nothing depends on it). */
   get feed(): ChangeListener {
     return this.changes;
   }
@@ -99,7 +99,7 @@ export class PostgresCatalog implements VoiceCatalog, ConsentStore, JobStore, Pr
     );
     const found = r.rows[0];
     if (!found) return undefined;
-    return { row: toRow(found), data: new Uint8Array(found.data.buffer, found.data.byteOffset, found.data.byteLength) };
+    return { row: toRow(found), data: bytesOf(found.data) };
   }
 
   list(filter: CatalogFilter, now: number): Promise<VoiceRow[]> {
@@ -226,7 +226,10 @@ export class PostgresCatalog implements VoiceCatalog, ConsentStore, JobStore, Pr
       return await transaction(this.pool, async (client) => {
         const tx = new VoiceTx(client);
         const result = await fn(tx, client);
-        await tx.finish();
+        return { result, write: await tx.finish() };
+      }).then(({ result, write }) => {
+        // Committed: this replica's lists take the change in at once.
+        if (write) this.lists.committed(write);
         return result;
       });
     } catch (error) {
