@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { redact, startCluster, stopCluster, type ClusterDatabase, type ClusterState } from '../src/deploy/cluster.js';
 import { findNginx } from '../src/deploy/nginx.js';
-import { findPostgresBin, startLocalPostgres, type LocalPostgres } from '../src/deploy/postgres.js';
+import { findPostgresBin, startLocalPostgres, type LocalPostgres } from '../src/deploy/local-postgres.js';
 import { alive, freePort } from '../src/deploy/processes.js';
 import { smokeCheck } from '../src/deploy/smoke.js';
 

@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startNginx } from './nginx.js';
 import { alive, freePort, startLogged, stopPid, waitForOk } from './processes.js';
-import { stopLocalPostgres, type LocalPostgres } from './postgres.js';
+import { stopLocalPostgres, type LocalPostgres } from './local-postgres.js';
 
 /** N LiteTTS replicas on one library behind one nginx, on this machine: what docs/deploy.md describes. */
 

@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import { stopCluster, type ClusterState } from './cluster.js';
 import { findNginx } from './nginx.js';
-import { findPostgresBin } from './postgres.js';
+import { findPostgresBin } from './local-postgres.js';
 import { testDatabase } from '../test-support/postgres.js';
 import { alive, freePort } from './processes.js';
 
