@@ -5,6 +5,7 @@ import { benchCloning } from './cloning.js';
 import { benchKokoroTiny } from './kokoro.js';
 import { benchLibrary } from './library.js';
 import { benchLoad } from './load.js';
+import { benchScaleout } from './scaleout.js';
 import { benchSpeech } from './speech.js';
 import { benchText } from './text.js';
 
@@ -21,6 +22,8 @@ const suites: Record<string, () => Promise<BenchResult[]>> = {
   cloning: benchCloning,
   // Normaliser + Kokoro English G2P: MB/s, share of a sentence, lexicon heap and load time.
   text: benchText,
+  // PostgreSQL against SQLite for voice writes and lists; speech through nginx, 1 replica against 2.
+  scaleout: benchScaleout,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

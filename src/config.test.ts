@@ -337,3 +337,10 @@ describe('database URL', () => {
     assertConfigError({ env: { LITETTS_DATABASE_POOL_SIZE: '0' } }, /'databasePoolSize'/);
   });
 });
+
+test('job timings: a replica\'s death shows after jobStaleSeconds, which must leave room for a late heartbeat', () => {
+  const config = loadConfig({ env: { LITETTS_JOB_HEARTBEAT_SECONDS: '1', LITETTS_JOB_STALE_SECONDS: '3', LITETTS_JOB_POLL_SECONDS: '1' }, file: null });
+  assert.deepEqual([config.jobHeartbeatSeconds, config.jobStaleSeconds, config.jobPollSeconds], [1, 3, 1]);
+  assert.throws(() => loadConfig({ env: { LITETTS_JOB_HEARTBEAT_SECONDS: '5', LITETTS_JOB_STALE_SECONDS: '9' }, file: null }), /jobStaleSeconds.*twice jobHeartbeatSeconds/);
+  assert.throws(() => loadConfig({ flags: { jobPollSeconds: '0' }, env: {}, file: null }), /jobPollSeconds/);
+});

@@ -78,6 +78,9 @@ const schema = z
     consentThreshold: z.number().min(0).max(1),
     maxJobs: z.number().int().min(1).max(64),
     jobRetentionHours: z.number().int().min(1).max(24 * 365),
+    jobHeartbeatSeconds: z.number().int().min(1).max(3600),
+    jobStaleSeconds: z.number().int().min(2).max(24 * 3600),
+    jobPollSeconds: z.number().int().min(1).max(3600),
     cloneThreads: z.number().int().min(1).max(64),
     cloneQueue: z.number().int().min(0).max(1000),
     cloneFastSeconds: z.number().int().min(1).max(60),
@@ -133,6 +136,9 @@ export function defaultConfig(): Config {
     consentThreshold: 0.5,
     maxJobs: 1,
     jobRetentionHours: 24,
+    jobHeartbeatSeconds: 5,
+    jobStaleSeconds: 30,
+    jobPollSeconds: 2,
     cloneThreads: 1,
     cloneQueue: 2,
     cloneFastSeconds: 3,
@@ -206,6 +212,13 @@ export const SETTINGS: Readonly<Record<ConfigKey, { env: string; kind: Kind; hel
   },
   maxJobs: { env: 'LITETTS_MAX_JOBS', kind: 'int', help: 'background jobs (thorough clones) run at the same time; more wait their turn, fairly across sessions' },
   jobRetentionHours: { env: 'LITETTS_JOB_RETENTION_HOURS', kind: 'int', help: 'how long a finished job stays visible in /v1/jobs before it is removed' },
+  jobHeartbeatSeconds: { env: 'LITETTS_JOB_HEARTBEAT_SECONDS', kind: 'int', help: 'how often a replica running a job marks it alive in the store' },
+  jobStaleSeconds: {
+    env: 'LITETTS_JOB_STALE_SECONDS',
+    kind: 'int',
+    help: 'a running job not marked alive for this long is taken to have lost its replica and is resumed by another (at least twice the heartbeat)',
+  },
+  jobPollSeconds: { env: 'LITETTS_JOB_POLL_SECONDS', kind: 'int', help: 'how often each replica looks in the store for queued jobs and stale ones' },
   cloneThreads: { env: 'LITETTS_CLONE_THREADS', kind: 'int', help: 'threads making fast voice clones (POST /v1/voices/create), one clone each' },
   cloneQueue: { env: 'LITETTS_CLONE_QUEUE', kind: 'int', help: 'fast clones allowed to wait for a clone thread; more get 503' },
   cloneFastSeconds: { env: 'LITETTS_CLONE_FAST_SECONDS', kind: 'int', help: 'time a fast clone searches for, seconds' },
@@ -263,6 +276,13 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     throw new ConfigError(
       `Invalid setting 'temporaryTtlSeconds' (from ${origin.temporaryTtlSeconds ?? 'default'}): ` +
         `must not exceed maxTtlSeconds (${config.maxTtlSeconds}, from ${origin.maxTtlSeconds ?? 'default'})`,
+    );
+  }
+  if (config.jobStaleSeconds < 2 * config.jobHeartbeatSeconds) {
+    // One late heartbeat must not hand a living job to another replica.
+    throw new ConfigError(
+      `Invalid setting 'jobStaleSeconds' (from ${origin.jobStaleSeconds ?? 'default'}): ` +
+        `must be at least twice jobHeartbeatSeconds (${config.jobHeartbeatSeconds}, from ${origin.jobHeartbeatSeconds ?? 'default'})`,
     );
   }
   if (config.firstSentenceMaxChars > config.sentenceMaxChars) {

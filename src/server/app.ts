@@ -165,7 +165,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }
   if (deps.lexicon) pronunciationRoutes(app, deps.lexicon);
   modelRoutes(app, deps.engines);
-  healthRoutes(app, { engines: deps.engines, library: deps.library, metrics: deps.metrics, catalogBackend: deps.catalogBackend ?? 'sqlite', ...(deps.jobs && { jobs: deps.jobs }) });
+  healthRoutes(app, {
+    engines: deps.engines,
+    library: deps.library,
+    metrics: deps.metrics,
+    catalogBackend: deps.catalogBackend ?? 'sqlite',
+    ...(deps.jobs && { jobs: deps.jobs }),
+    onCatalogError: (error) => deps.logger.error({ err: error }, 'health check: the catalog cannot be read'),
+  });
   if (deps.jobs) jobRoutes(app, { runner: deps.jobs, library: deps.library, speech: deps.speech });
   await dashboardRoutes(app);
   return app;

@@ -80,7 +80,14 @@ export async function startServer(config: Config, options: ServerOptions = {}): 
     consentThreshold: config.consentThreshold,
   });
   // Job handlers (the thorough clone) register on `jobs` before it starts; queued jobs wait for theirs.
-  const jobs = new JobRunner({ store: asJobStore(catalog), instanceId: instanceIdOf(config.dataDir), maxJobs: config.maxJobs, retentionHours: config.jobRetentionHours, logger });
+  const jobs = new JobRunner({
+    store: asJobStore(catalog),
+    instanceId: instanceIdOf(config.dataDir),
+    maxJobs: config.maxJobs,
+    retentionHours: config.jobRetentionHours,
+    logger,
+    timings: { heartbeatMs: config.jobHeartbeatSeconds * 1000, staleMs: config.jobStaleSeconds * 1000, pollMs: config.jobPollSeconds * 1000 },
+  });
   const lexicon = openServerLexicon(catalog, engines, () => library.defaultVoiceName());
   const app = await buildApp({ config, logger, engines, library, speech, metrics, uploads, apiKeys, corsOrigins, drain, customVoices, jobs, lexicon, catalogBackend: backend, cloner: options.cloner ?? cloner, submitThorough: submitThoroughClone(jobs, (row) => jobObject(row, library)) });
   jobs.register('clone', cloneJobHandler({ cloner: options.cloner ?? cloner, ttl: { defaultSeconds: config.temporaryTtlSeconds } }));

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { EngineInfo } from '../../engines/index.js';
 import type { VoiceLibrary } from '../../voices/library.js';
 import type { Metrics } from '../metrics.js';
@@ -13,21 +13,47 @@ export function healthRoutes(
     /** Where the catalog lives: `sqlite` (the data directory's file) or `postgresql` (shared by replicas). */
     catalogBackend: CatalogBackend;
     jobs?: { counts(): Promise<{ queued: number; running: number }> };
+    /** A health check that could not read the catalog (logged by the caller). */
+    onCatalogError?: (error: unknown) => void;
   },
 ): void {
-  const health = async () => ({
-    status: 'ok',
-    engines: Object.fromEntries(
+  const engines = () =>
+    Object.fromEntries(
       deps.engines.map((e) => [
         e.id,
         { available: e.available(), sample_rate: e.sampleRate, description: e.description, ...(!e.available() && { install: e.installHint }), ...e.health?.() },
       ]),
-    ),
-    default_voice: deps.library.defaultVoiceName(),
-    voices: await deps.library.counts(),
-    catalog: { backend: deps.catalogBackend },
-    ...(deps.jobs && { jobs: await deps.jobs.counts() }),
-  });
+    );
+  /**
+   * 200 while this replica can read its catalog (the counts are read from it every time); 503
+   * with `status: "unavailable"` when it cannot (PostgreSQL unreachable, say), so that a load
+   * balancer takes the replica out instead of sending it requests that would fail.
+   */
+  const health = async (_request: FastifyRequest, reply: FastifyReply) => {
+    let counts: { voices: Awaited<ReturnType<VoiceLibrary['counts']>>; jobs?: { queued: number; running: number } };
+    try {
+      counts = { voices: await deps.library.counts(), ...(deps.jobs && { jobs: await deps.jobs.counts() }) };
+    } catch (error) {
+      deps.onCatalogError?.(error);
+      return reply
+        .status(503)
+        .header('Retry-After', '5')
+        .send({
+          status: 'unavailable',
+          engines: engines(),
+          catalog: { backend: deps.catalogBackend, reachable: false },
+          error: { message: 'The catalog cannot be read (is the database reachable?)', type: 'server_error', param: null, code: 'catalog_unavailable' },
+        });
+    }
+    return {
+      status: 'ok',
+      engines: engines(),
+      default_voice: deps.library.defaultVoiceName(),
+      voices: counts.voices,
+      catalog: { backend: deps.catalogBackend, reachable: true },
+      ...(counts.jobs && { jobs: counts.jobs }),
+    };
+  };
   app.get(
     '/health',
     {
