@@ -9,8 +9,8 @@ import { startTestServer, type TestServer } from '../test-support/server.js';
  * same data directory: every acknowledged create is there with its data, every
  * acknowledged delete is gone from the API and its bytes from every file.
  *
- * Each voice carries a marker no other voice has: espeak voices in their variant
- * (stored verbatim in the voice's JSON), Kokoro voices as a tensor that repeats
+ * Each voice carries a marker no other voice has: espeak voices in their pitch
+ * (digits of its own, stored as written in the voice's JSON), Kokoro voices as a tensor that repeats
  * four floats of its own (a 16-byte pattern on every page of the blob).
  */
 interface Tracked {
@@ -23,9 +23,10 @@ interface Tracked {
 }
 
 function espeakVoice(id: number): Pick<Tracked, 'engine' | 'file' | 'marker'> {
-  const variant = `Mk${id.toString(36)}Qz7Xw`;
-  const json = { engine: 'espeak', base: 'en-us', variant, pitch: id % 99, range: 50, rate: 175, volume: 100 };
-  return { engine: 'espeak', file: new TextEncoder().encode(JSON.stringify(json)), marker: Buffer.from(`"${variant}"`) };
+  // A pitch with digits of its own (espeak rounds it when speaking); JSON writes it back the same.
+  const pitch = 10 + id / 1000 + 0.000000731;
+  const json = { engine: 'espeak', base: 'en-us', variant: 'f3', pitch, range: 50, rate: 175, volume: 100 };
+  return { engine: 'espeak', file: new TextEncoder().encode(JSON.stringify(json)), marker: Buffer.from(JSON.stringify(pitch)) };
 }
 
 function kokoroVoice(id: number): Pick<Tracked, 'engine' | 'file' | 'marker'> {

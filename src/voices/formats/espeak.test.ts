@@ -43,6 +43,11 @@ test('validation errors name the field', () => {
     [{ ...VOICE, variant: '../f3' }, 'variant'],
     [{ ...VOICE, variant: 'f3 ' }, 'variant'],
     [{ ...VOICE, variant: 3 }, 'variant'],
+    // Well-formed names this espeak-ng does not have: refused when stored, not a failure when spoken.
+    [{ ...VOICE, variant: 'Mk1Qz7Xw' }, 'variant', /not a variant of this espeak-ng/],
+    [{ ...VOICE, variant: 'F3' }, 'variant', /not a variant/],
+    [{ ...VOICE, base: 'zz-qq' }, 'base', /not a voice of this espeak-ng/],
+    [{ ...VOICE, base: 'en-gb' }, 'base', /"en-gb-scotland"/],
     [{ ...VOICE, pitch: 100 }, 'pitch', /0 to 99/],
     [{ ...VOICE, pitch: -1 }, 'pitch'],
     [{ ...VOICE, pitch: '50' }, 'pitch', /number/],

@@ -12,6 +12,7 @@
  * any other key is refused, so that a typo does not go unnoticed.
  */
 import type { EspeakVoiceData } from '../../engines/engine.js';
+import { ESPEAK_BASES, ESPEAK_VARIANTS } from '../../engines/espeak/names.js';
 import { TIMBRE_KEYS } from '../../engines/espeak/timbre.js';
 import { validateTimbre } from './espeak-timbre.js';
 import { VoiceFormatError } from './tensor.js';
@@ -65,9 +66,15 @@ export function validateEspeakVoice(value: unknown): EspeakVoiceData {
   if (typeof base !== 'string' || !BASE_PATTERN.test(base)) {
     throw fieldError('base', `must be an espeak-ng voice name such as "en-us" or "cmn" (got ${JSON.stringify(base)})`);
   }
+  if (!ESPEAK_BASES.has(base.toLowerCase())) {
+    throw fieldError('base', `is not a voice of this espeak-ng (got ${JSON.stringify(base)}; for example ${closest(base.toLowerCase(), ESPEAK_BASES)})`);
+  }
   const variant = obj.variant ?? null;
   if (variant !== null && (typeof variant !== 'string' || !VARIANT_PATTERN.test(variant))) {
     throw fieldError('variant', `must be an espeak-ng variant name such as "f3" or "klatt", or null (got ${JSON.stringify(variant)})`);
+  }
+  if (variant !== null && !ESPEAK_VARIANTS.has(variant)) {
+    throw fieldError('variant', `is not a variant of this espeak-ng (got ${JSON.stringify(variant)}; for example "f3", "m3", "klatt" or null)`);
   }
   const out: EspeakVoiceData = {
     engine: 'espeak',
@@ -94,6 +101,15 @@ export function validateEspeakVoice(value: unknown): EspeakVoiceData {
   }
   Object.assign(out, validateTimbre(obj, fieldError));
   return out;
+}
+
+/** Up to three known names sharing the longest prefix with `name` ("en-gb" → "en-gb-scotland", "en-gb-x-gbclan", …). */
+function closest(name: string, known: ReadonlySet<string>): string {
+  for (let n = name.length; n > 0; n--) {
+    const near = [...known].filter((k) => k.startsWith(name.slice(0, n))).slice(0, 3);
+    if (near.length > 0) return near.map((k) => JSON.stringify(k)).join(', ');
+  }
+  return '"en-us"';
 }
 
 /** Parses an espeak voice JSON file (UTF-8, BOM tolerated). */
