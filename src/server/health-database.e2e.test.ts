@@ -19,6 +19,11 @@ test('/health is 503 "unavailable" while the replica cannot read its PostgreSQL 
     assert.equal(down.headers.get('retry-after'), '5');
     assert.deepEqual([answer.status, answer.catalog.reachable, answer.error.code], ['unavailable', false, 'catalog_unavailable']);
     assert.equal((await fetch(`${server.url}/v1/health`)).status, 503, 'the alias says the same');
+    for (const path of ['/v1/voices', '/v1/voices/not-a-builtin']) {
+      const refused = await fetch(`${server.url}${path}`);
+      const error = ((await refused.json()) as { error: { code: string } }).error;
+      assert.deepEqual([refused.status, error.code, refused.headers.has('retry-after')], [503, 'server_busy', true], `${path}: 503 server_busy with Retry-After, not a 500`);
+    }
   } finally {
     await server.stop();
     await database.drop();

@@ -88,7 +88,9 @@ export function asBusy(error: unknown): CatalogError | undefined {
   const message = error instanceof Error ? error.message : '';
   const node = (error as { code?: unknown } | null)?.code;
   if (state === SQLSTATE.lockNotAvailable) return new CatalogError('busy', 'The voice catalog is locked by another replica; retry shortly');
-  if (state?.startsWith('08') || state === '57P01' || state === '57P03' || node === 'ECONNREFUSED' || node === 'ECONNRESET' || node === 'ETIMEDOUT' || /timeout exceeded when trying to connect|Connection terminated/i.test(message)) {
+  // 08: connection; 57P01-03: shut down; 53: out of connections or resources; 3D000: the database
+  // is gone (dropped under a running replica): the service is down, not the request wrong.
+  if (state?.startsWith('08') || state?.startsWith('53') || state === '57P01' || state === '57P02' || state === '57P03' || state === '3D000' || node === 'ECONNREFUSED' || node === 'ECONNRESET' || node === 'ETIMEDOUT' || /timeout exceeded when trying to connect|Connection terminated/i.test(message)) {
     return new CatalogError('busy', 'The voice catalog database is unreachable; retry shortly');
   }
   return undefined;
