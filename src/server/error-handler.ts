@@ -113,7 +113,7 @@ export function messageScrubber(privatePaths: readonly string[]): (message: stri
   const roots = [...new Set(privatePaths.map((p) => p.replace(/[\\/]+$/, '')).filter((p) => p.length > 1))];
   const isPrivate = (word: string) =>
     word.includes('node_modules') ||
-    word.includes('file:') ||
+    /file:\//i.test(word) || // a file: URL, not the word "file:" ending a phrase
     /^[A-Za-z]:\\/.test(word) ||
     roots.some((root) => word.endsWith(root) || word.includes(`${root}/`) || word.includes(`${root}\\`));
   return (message) => {
