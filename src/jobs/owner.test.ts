@@ -37,5 +37,6 @@ test('failure messages lose paths, stacks and length', () => {
   assert.equal(scrubMessage('cannot read C:\\Users\\me\\ref.wav or ./rel/x or ~/y or file:///z'), 'cannot read <path> or <path> or <path> or <path>');
   assert.equal(scrubMessage('bad input 1/2 and/or worse\n    at fn (/app/src/x.ts:1:2)'), 'bad input 1/2 and/or worse');
   assert.equal(scrubMessage('in node_modules/onnxruntime-node/bin'), 'in <path>');
+  assert.equal(scrubMessage('Cannot import voice file: bad header'), 'Cannot import voice file: bad header', 'the word file: is not a file: URL');
   assert.equal(scrubMessage('x'.repeat(5000)).length, 501);
 });

@@ -11,7 +11,7 @@ const MAX_MESSAGE = 500;
 export function scrubMessage(message: string): string {
   const line = (message.split('\n', 1)[0] ?? '').slice(0, 4 * MAX_MESSAGE);
   const scrubbed = line.replace(/[^\s'"`()<>]+/g, (word) =>
-    /^(file:|[A-Za-z]:[\\/]|~?\.{0,2}[\\/])/.test(word) || word.includes('node_modules') ? '<path>' : word,
+    /^(file:.|[A-Za-z]:[\\/]|~?\.{0,2}[\\/])/.test(word) || word.includes('node_modules') ? '<path>' : word,
   );
   return scrubbed.length > MAX_MESSAGE ? `${scrubbed.slice(0, MAX_MESSAGE)}…` : scrubbed;
 }
