@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { CatalogError } from './catalog.js';
 import type { ConsentRow, NewConsent } from './consents.js';
 import { bytea, bytesOf, query } from './postgres-db.js';
+import { CONSENT_META as META, toConsentMeta as toMeta, type ConsentMeta, type DbConsent } from './rows.js';
 
 /**
  * Voice consents in the PostgreSQL catalog (table `consents`, postgres-schema.ts). Each write
@@ -9,18 +10,6 @@ import { bytea, bytesOf, query } from './postgres-db.js';
  * is found by `ON CONFLICT DO NOTHING`, not by a read before it. A deleted recording is never
  * served again; its bytes stay in the table's files until VACUUM (see postgres.ts).
  */
-type ConsentMeta = Omit<ConsentRow, 'recording'>;
-
-interface DbConsent {
-  id: string;
-  name: string;
-  language: string;
-  created_at: number;
-}
-
-const META = 'id, name, language, created_at';
-
-const toMeta = (r: DbConsent): ConsentMeta => ({ id: r.id, name: r.name, language: r.language, createdAt: r.created_at });
 
 export class PostgresConsents {
   constructor(private readonly pool: pg.Pool) {}

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { CatalogError, type NewVoice, type VoiceRow } from './catalog.js';
-import { FINISHED, type JobFilter, type JobPatch, type JobRow, type JobStatus, type JobType, type NewJob } from './jobs.js';
+import { FINISHED, type JobFilter, type JobPatch, type JobRow, type NewJob } from './jobs.js';
+import { toJob, type DbJob } from './rows.js';
 import { bytea, bytesOf, query, transaction } from './postgres-db.js';
 import type { VoiceTx } from './postgres-voices.js';
 import type { JobStateError } from './sqlite-jobs.js';
@@ -15,46 +16,6 @@ import type { JobStateError } from './sqlite-jobs.js';
  */
 export type VoiceWrite = <T>(fn: (tx: VoiceTx, client: pg.PoolClient) => Promise<T>, now: number) => Promise<T>;
 
-interface DbJob {
-  id: string;
-  type: string;
-  status: string;
-  session_id: string;
-  progress: number;
-  step: string;
-  best_score: number | null;
-  params: string;
-  voice_name: string | null;
-  error_code: string | null;
-  error_message: string | null;
-  created_at: number;
-  updated_at: number;
-  elapsed_ms: number;
-  owner: string | null;
-  heartbeat_at: number | null;
-  attempts: number;
-}
-
-function toJob(r: DbJob): JobRow {
-  return {
-    id: r.id,
-    type: r.type as JobType,
-    status: r.status as JobStatus,
-    sessionId: r.session_id,
-    progress: r.progress,
-    step: r.step,
-    bestScore: r.best_score,
-    params: r.params,
-    voiceName: r.voice_name,
-    error: r.error_code === null ? null : { code: r.error_code, message: r.error_message ?? '' },
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    elapsedMs: r.elapsed_ms,
-    owner: r.owner,
-    heartbeatAt: r.heartbeat_at,
-    attempts: r.attempts,
-  };
-}
 
 const ORDER = 'created_at, id COLLATE "C"';
 

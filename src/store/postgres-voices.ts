@@ -3,6 +3,7 @@ import type { EngineId, Gender } from '../engines/index.js';
 import { CatalogError, contentHash, type NewVoice, type StoredKind, type VoiceRow, type VoiceSource } from './catalog.js';
 import { CHANNEL, payloadOf } from './postgres-changes.js';
 import { bytea, violatedConstraint } from './postgres-db.js';
+import { newVoiceRow } from './rows.js';
 
 /**
  * The voice rows of the PostgreSQL catalog, inside one write transaction (`VoiceTx`): the
@@ -110,22 +111,7 @@ export class VoiceTx {
        ON CONFLICT (content_hash) DO UPDATE SET bytes = voice_data.bytes`,
       [hash, voice.data.byteLength, bytea(voice.data)],
     );
-    const row: VoiceRow = {
-      name: voice.name,
-      engine: voice.engine,
-      kind: voice.kind,
-      language: voice.language,
-      gender: voice.gender,
-      description: voice.description,
-      source: voice.source,
-      createdAt: now,
-      expiresAt: voice.expiresAt,
-      sessionId: voice.sessionId,
-      contentHash: hash,
-      dataBytes: voice.data.byteLength,
-      similarity: voice.similarity ?? null,
-      externalId: voice.externalId ?? null,
-    };
+    const row = newVoiceRow(voice, hash, now);
     await this.guard(key, row.externalId, () =>
       this.client.query(
         `INSERT INTO voices (name_key, name, engine, kind, language, gender, description, source, created_at, expires_at,

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { CatalogError } from './catalog.js';
 import type { ConsentRow, NewConsent } from './consents.js';
 import { padBlob, pageSizeOf, unpadBlob } from './sqlite-blobs.js';
+import { CONSENT_META as META, toConsentMeta as toMeta, type ConsentMeta, type DbConsent } from './rows.js';
 
 /**
  * Voice consents in the SQLite catalog (table `consents`, schema 2 in sqlite.ts). The catalog
@@ -18,20 +19,6 @@ export interface CatalogWrites {
   removed(): void;
 }
 
-type ConsentMeta = Omit<ConsentRow, 'recording'>;
-
-interface DbConsent {
-  id: string;
-  name: string;
-  language: string;
-  created_at: number;
-}
-
-const META = 'id, name, language, created_at';
-
-function toMeta(r: DbConsent): ConsentMeta {
-  return { id: r.id, name: r.name, language: r.language, createdAt: r.created_at };
-}
 
 export class SqliteConsents {
   private readonly statements;

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { CatalogError, type NewVoice, type VoiceRow } from './catalog.js';
-import { FINISHED, type JobFilter, type JobPatch, type JobRow, type JobStatus, type JobType, type NewJob } from './jobs.js';
+import { FINISHED, type JobFilter, type JobPatch, type JobRow, type NewJob } from './jobs.js';
+import { toJob, type DbJob } from './rows.js';
 import { padBlob, pageSizeOf, unpadBlob } from './sqlite-blobs.js';
 
 /**
@@ -23,46 +24,6 @@ export interface JobHost {
   removedBytes(): void;
 }
 
-interface DbJob {
-  id: string;
-  type: string;
-  status: string;
-  session_id: string;
-  progress: number;
-  step: string;
-  best_score: number | null;
-  params: string;
-  voice_name: string | null;
-  error_code: string | null;
-  error_message: string | null;
-  created_at: number;
-  updated_at: number;
-  elapsed_ms: number;
-  owner: string | null;
-  heartbeat_at: number | null;
-  attempts: number;
-}
-
-function toJob(r: DbJob): JobRow {
-  return {
-    id: r.id,
-    type: r.type as JobType,
-    status: r.status as JobStatus,
-    sessionId: r.session_id,
-    progress: r.progress,
-    step: r.step,
-    bestScore: r.best_score,
-    params: r.params,
-    voiceName: r.voice_name,
-    error: r.error_code === null ? null : { code: r.error_code, message: r.error_message ?? '' },
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    elapsedMs: r.elapsed_ms,
-    owner: r.owner,
-    heartbeatAt: r.heartbeat_at,
-    attempts: r.attempts,
-  };
-}
 
 const bytesOf = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 const FINISHED_SQL = `(${FINISHED.map((s) => `'${s}'`).join(', ')})`;

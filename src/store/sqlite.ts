@@ -10,6 +10,7 @@ import { SqliteJobs } from './sqlite-jobs.js';
 import type { NewPronunciation, PronunciationFilter, PronunciationRow, PronunciationStore } from './pronunciations.js';
 import { SqlitePronunciations } from './sqlite-pronunciations.js';
 import { padBlob, padStoredBlobs, pageSizeOf, unpadBlob } from './sqlite-blobs.js';
+import { newVoiceRow } from './rows.js';
 
 /**
  * The catalog in SQLite, the embedded default. Metadata and data live in two
@@ -467,22 +468,7 @@ export class SqliteCatalog implements VoiceCatalog, ConsentStore, JobStore, Pron
     this.statements.insertData.run({ hash, bytes: voice.data.byteLength, data: padBlob(voice.data, this.pageSize) });
     this.writing.add(key);
     this.changes.set(key, hash);
-    const row: VoiceRow = {
-      name: voice.name,
-      engine: voice.engine,
-      kind: voice.kind,
-      language: voice.language,
-      gender: voice.gender,
-      description: voice.description,
-      source: voice.source,
-      createdAt: now,
-      expiresAt: voice.expiresAt,
-      sessionId: voice.sessionId,
-      contentHash: hash,
-      dataBytes: voice.data.byteLength,
-      similarity: voice.similarity ?? null,
-      externalId: voice.externalId ?? null,
-    };
+    const row = newVoiceRow(voice, hash, now);
     this.statements.insertVoice.run({ ...row, key, hash, bytes: row.dataBytes });
     return row;
   }
