@@ -1,9 +1,10 @@
 import type pg from 'pg';
-import type { EngineId, Gender } from '../engines/index.js';
-import { CatalogError, contentHash, type NewVoice, type StoredKind, type VoiceRow, type VoiceSource } from './catalog.js';
+import { CatalogError, contentHash, type NewVoice, type VoiceRow } from './catalog.js';
 import { CHANNEL, payloadOf } from './postgres-changes.js';
 import { bytea, violatedConstraint } from './postgres-db.js';
-import { newVoiceRow } from './rows.js';
+import { newVoiceRow, toRow, type DbVoice } from './rows.js';
+
+export { toRow, type DbVoice };
 
 /**
  * The voice rows of the PostgreSQL catalog, inside one write transaction (`VoiceTx`): the
@@ -28,41 +29,6 @@ export const COLUMNS = `v.name, v.engine, v.kind, v.language, v.gender, v.descri
 /** Live: not a temporary voice past its expiry; `$now` is the parameter holding `now`. */
 export const live = (now: string) => `(v.expires_at IS NULL OR v.expires_at > ${now})`;
 
-export interface DbVoice {
-  name: string;
-  engine: string;
-  kind: string;
-  language: string;
-  gender: string | null;
-  description: string;
-  source: string;
-  created_at: number;
-  expires_at: number | null;
-  session_id: string | null;
-  content_hash: string;
-  data_bytes: number;
-  similarity: number | null;
-  external_id: string | null;
-}
-
-export function toRow(r: DbVoice): VoiceRow {
-  return {
-    name: r.name,
-    engine: r.engine as EngineId,
-    kind: r.kind as StoredKind,
-    language: r.language,
-    gender: r.gender as Gender | null,
-    description: r.description,
-    source: r.source as VoiceSource,
-    createdAt: r.created_at,
-    expiresAt: r.expires_at,
-    sessionId: r.session_id,
-    contentHash: r.content_hash,
-    dataBytes: r.data_bytes,
-    similarity: r.similarity,
-    externalId: r.external_id,
-  };
-}
 
 /** A committed voice write as the list snapshot takes it in (postgres-lists.ts). */
 export interface OwnWrite {

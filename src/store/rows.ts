@@ -1,8 +1,46 @@
-import type { NewVoice, VoiceRow } from './catalog.js';
+import type { EngineId, Gender } from '../engines/index.js';
+import type { NewVoice, StoredKind, VoiceRow, VoiceSource } from './catalog.js';
 import type { ConsentRow } from './consents.js';
 import type { JobRow, JobStatus, JobType } from './jobs.js';
 
 /** Rows as both catalogs store them (SQLite and PostgreSQL share column names) and as the interfaces give them. */
+
+/** A voice's columns as both stores name them. */
+export interface DbVoice {
+  name: string;
+  engine: string;
+  kind: string;
+  language: string;
+  gender: string | null;
+  description: string;
+  source: string;
+  created_at: number;
+  expires_at: number | null;
+  session_id: string | null;
+  content_hash: string;
+  data_bytes: number;
+  similarity: number | null;
+  external_id: string | null;
+}
+
+export function toRow(r: DbVoice): VoiceRow {
+  return {
+    name: r.name,
+    engine: r.engine as EngineId,
+    kind: r.kind as StoredKind,
+    language: r.language,
+    gender: r.gender as Gender | null,
+    description: r.description,
+    source: r.source as VoiceSource,
+    createdAt: r.created_at,
+    expiresAt: r.expires_at,
+    sessionId: r.session_id,
+    contentHash: r.content_hash,
+    dataBytes: r.data_bytes,
+    similarity: r.similarity,
+    externalId: r.external_id,
+  };
+}
 
 /** The row a new voice becomes (`hash`: contentHash of its data), before either store writes it. */
 export function newVoiceRow(voice: NewVoice, hash: string, now: number): VoiceRow {

@@ -1,8 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { EngineId, Gender } from '../engines/index.js';
-import { CatalogError, contentHash, type CatalogChange, type CatalogFilter, type NewVoice, type StoredKind, type VoiceCatalog, type VoiceRow, type VoiceSource } from './catalog.js';
+import { CatalogError, contentHash, type CatalogChange, type CatalogFilter, type NewVoice, type StoredKind, type VoiceCatalog, type VoiceRow } from './catalog.js';
 import type { ConsentRow, ConsentStore, NewConsent } from './consents.js';
 import { SqliteConsents } from './sqlite-consents.js';
 import type { JobFilter, JobPatch, JobRow, JobStore, NewJob } from './jobs.js';
@@ -10,7 +9,7 @@ import { SqliteJobs } from './sqlite-jobs.js';
 import type { NewPronunciation, PronunciationFilter, PronunciationRow, PronunciationStore } from './pronunciations.js';
 import { SqlitePronunciations } from './sqlite-pronunciations.js';
 import { padBlob, padStoredBlobs, pageSizeOf, unpadBlob } from './sqlite-blobs.js';
-import { newVoiceRow } from './rows.js';
+import { newVoiceRow, toRow, type DbVoice } from './rows.js';
 
 /**
  * The catalog in SQLite, the embedded default. Metadata and data live in two
@@ -117,47 +116,12 @@ const MIGRATIONS: readonly (string | ((db: Database.Database) => void))[] = [
 ];
 
 const COLUMNS = `v.name, v.engine, v.kind, v.language, v.gender, v.description, v.source, v.created_at,
-  v.expires_at, v.session_id, v.content_hash, v.data_bytes AS bytes, v.similarity, v.external_id`;
+  v.expires_at, v.session_id, v.content_hash, v.data_bytes, v.similarity, v.external_id`;
 /** Reads of voices never touch voice_data: that table holds the (large) blobs and is read by hash alone. */
 const FROM = 'voices v';
 /** A row is live unless it is a temporary voice past its expiry. */
 const LIVE = '(v.expires_at IS NULL OR v.expires_at > @now)';
 
-interface DbRow {
-  name: string;
-  engine: string;
-  kind: string;
-  language: string;
-  gender: string | null;
-  description: string;
-  source: string;
-  created_at: number;
-  expires_at: number | null;
-  session_id: string | null;
-  content_hash: string;
-  bytes: number;
-  similarity: number | null;
-  external_id: string | null;
-}
-
-function toRow(r: DbRow): VoiceRow {
-  return {
-    name: r.name,
-    engine: r.engine as EngineId,
-    kind: r.kind as StoredKind,
-    language: r.language,
-    gender: r.gender as Gender | null,
-    description: r.description,
-    source: r.source as VoiceSource,
-    createdAt: r.created_at,
-    expiresAt: r.expires_at,
-    sessionId: r.session_id,
-    contentHash: r.content_hash,
-    dataBytes: r.bytes,
-    similarity: r.similarity,
-    externalId: r.external_id,
-  };
-}
 
 /** Rows keep their name key (lower-cased name) so the snapshot can be searched and patched cheaply. */
 const keys = new WeakMap<VoiceRow, string>();
@@ -241,10 +205,10 @@ export class SqliteCatalog implements VoiceCatalog, ConsentStore, JobStore, Pron
     this.checkpoint(this.busyTimeoutMs);
     const db = this.db;
     this.statements = {
-      get: db.prepare<{ key: string; now: number }, DbRow>(`SELECT ${COLUMNS} FROM ${FROM} WHERE v.name_key = @key AND ${LIVE}`),
-      getAny: db.prepare<{ key: string }, DbRow>(`SELECT ${COLUMNS} FROM ${FROM} WHERE v.name_key = @key`),
-      byExternalId: db.prepare<{ id: string; now: number }, DbRow>(`SELECT ${COLUMNS} FROM ${FROM} WHERE v.external_id = @id AND ${LIVE}`),
-      byExternalIdAny: db.prepare<{ id: string }, DbRow>(`SELECT ${COLUMNS} FROM ${FROM} WHERE v.external_id = @id`),
+      get: db.prepare<{ key: string; now: number }, DbVoice>(`SELECT ${COLUMNS} FROM ${FROM} WHERE v.name_key = @key AND ${LIVE}`),
+      getAny: db.prepare<{ key: string }, DbVoice>(`SELECT ${COLUMNS} FROM ${FROM} WHERE v.name_key = @key`),
+      byExternalId: db.prepare<{ id: string; now: number }, DbVoice>(`SELECT ${COLUMNS} FROM ${FROM} WHERE v.external_id = @id AND ${LIVE}`),
+      byExternalIdAny: db.prepare<{ id: string }, DbVoice>(`SELECT ${COLUMNS} FROM ${FROM} WHERE v.external_id = @id`),
       data: db.prepare<{ hash: string }, { data: Buffer }>('SELECT data FROM voice_data WHERE content_hash = @hash'),
       insertData: db.prepare('INSERT OR IGNORE INTO voice_data (content_hash, bytes, data) VALUES (@hash, @bytes, @data)'),
       insertVoice: db.prepare(`INSERT INTO voices (name_key, name, engine, kind, language, gender, description, source,
@@ -257,8 +221,8 @@ export class SqliteCatalog implements VoiceCatalog, ConsentStore, JobStore, Pron
       rename: db.prepare<{ key: string; newKey: string; newName: string }>('UPDATE voices SET name_key = @newKey, name = @newName WHERE name_key = @key'),
       describe: db.prepare<{ key: string; description: string }>('UPDATE voices SET description = @description WHERE name_key = @key'),
       promote: db.prepare<{ key: string }>("UPDATE voices SET kind = 'custom', expires_at = NULL, session_id = NULL WHERE name_key = @key"),
-      expired: db.prepare<{ now: number }, DbRow>(`SELECT ${COLUMNS} FROM ${FROM} WHERE v.expires_at IS NOT NULL AND v.expires_at <= @now`),
-      all: db.prepare<[], DbRow>(`SELECT ${COLUMNS} FROM ${FROM} ORDER BY v.name_key`),
+      expired: db.prepare<{ now: number }, DbVoice>(`SELECT ${COLUMNS} FROM ${FROM} WHERE v.expires_at IS NOT NULL AND v.expires_at <= @now`),
+      all: db.prepare<[], DbVoice>(`SELECT ${COLUMNS} FROM ${FROM} ORDER BY v.name_key`),
       dataVersion: db.prepare('PRAGMA data_version').pluck(),
       counts: db.prepare<{ now: number }, { kind: string; n: number }>(`SELECT v.kind, count(*) AS n FROM voices v WHERE ${LIVE} GROUP BY v.kind`),
     };
