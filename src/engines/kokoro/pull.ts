@@ -189,5 +189,7 @@ export const PULL_ADVICE =
 
 function withAdvice(error: unknown): unknown {
   if (!(error instanceof DownloadError) || !['dns', 'http', 'network'].includes(error.code)) return error;
-  return new DownloadError(error.code, `${error.message}; ${PULL_ADVICE}`, false, { cause: error });
+  // The same failure with the advice added: its cause is the original's, so that logs, which
+  // append the messages of causes, do not say the failure twice.
+  return new DownloadError(error.code, `${error.message}; ${PULL_ADVICE}`, false, { cause: error.cause });
 }
