@@ -1,4 +1,5 @@
 import type { CatalogFilter, VoiceRow } from './catalog.js';
+import { ListMemo } from './list-memo.js';
 import type { OwnWrite } from './postgres-voices.js';
 
 /**
@@ -19,7 +20,7 @@ export class VoiceLists {
   private rows: VoiceRow[] | null = null;
   private version = -1;
   private loading: { version: number; promise: Promise<VoiceRow[]> } | null = null;
-  private readonly lists = new Map<string, { from: VoiceRow[]; validUntil: number; result: VoiceRow[] }>();
+  private readonly lists = new ListMemo();
 
   constructor(
     private readonly readVersion: () => Promise<number>,
@@ -27,23 +28,7 @@ export class VoiceLists {
   ) {}
 
   async list(filter: CatalogFilter, now: number): Promise<VoiceRow[]> {
-    const rows = await this.snapshot();
-    const key = `${filter.kind ?? ''}\0${filter.engine ?? ''}\0${filter.sessionId ?? '\u0001'}`;
-    const known = this.lists.get(key);
-    if (known && known.from === rows && now < known.validUntil) return known.result;
-    let validUntil = Number.POSITIVE_INFINITY;
-    const result = rows.filter((row) => {
-      const keep =
-        (row.expiresAt === null || row.expiresAt > now) &&
-        (filter.kind === undefined || row.kind === filter.kind) &&
-        (filter.engine === undefined || row.engine === filter.engine) &&
-        (filter.sessionId === undefined || row.sessionId === filter.sessionId);
-      if (keep && row.expiresAt !== null) validUntil = Math.min(validUntil, row.expiresAt);
-      return keep;
-    });
-    if (this.lists.size > 64) this.lists.clear();
-    this.lists.set(key, { from: rows, validUntil, result });
-    return result;
+    return this.lists.list(await this.snapshot(), filter, now);
   }
 
   /** A committed write of this replica (postgres-voices.ts `finish`). */

@@ -10,6 +10,7 @@ import type { NewPronunciation, PronunciationFilter, PronunciationRow, Pronuncia
 import { SqlitePronunciations } from './sqlite-pronunciations.js';
 import { padBlob, padStoredBlobs, pageSizeOf, unpadBlob } from './sqlite-blobs.js';
 import { newVoiceRow, toRow, type DbVoice } from './rows.js';
+import { ListMemo } from './list-memo.js';
 
 /**
  * The catalog in SQLite, the embedded default. Metadata and data live in two
@@ -171,7 +172,7 @@ export class SqliteCatalog implements VoiceCatalog, ConsentStore, JobStore, Pron
   private readonly jobs: SqliteJobs;
   private rows: VoiceRow[] | null = null;
   private rowsVersion = -1;
-  private readonly lists = new Map<string, { from: VoiceRow[]; validUntil: number; result: VoiceRow[] }>();
+  private readonly lists = new ListMemo();
   /** Name keys changed by the write transaction in progress, then by committed writes not yet in the snapshot. */
   private readonly writing = new Set<string>();
   private readonly touched = new Set<string>();
@@ -373,29 +374,9 @@ export class SqliteCatalog implements VoiceCatalog, ConsentStore, JobStore, Pron
     })();
   }
 
-  /**
-   * The same array is returned while nothing it depends on has changed (the
-   * snapshot, and no included voice has expired since), so callers can keep
-   * what they derive from it, such as a serialised response, keyed by identity.
-   */
+  /** The same array while nothing it depends on has changed (list-memo.ts). */
   private listSync(filter: CatalogFilter, now: number): VoiceRow[] {
-    const rows = this.snapshot();
-    const key = `${filter.kind ?? ''}\0${filter.engine ?? ''}\0${filter.sessionId ?? '\u0001'}`;
-    const known = this.lists.get(key);
-    if (known && known.from === rows && now < known.validUntil) return known.result;
-    let validUntil = Number.POSITIVE_INFINITY;
-    const result = rows.filter((row) => {
-      const keep =
-        (row.expiresAt === null || row.expiresAt > now) &&
-        (filter.kind === undefined || row.kind === filter.kind) &&
-        (filter.engine === undefined || row.engine === filter.engine) &&
-        (filter.sessionId === undefined || row.sessionId === filter.sessionId);
-      if (keep && row.expiresAt !== null) validUntil = Math.min(validUntil, row.expiresAt);
-      return keep;
-    });
-    if (this.lists.size > 64) this.lists.clear();
-    this.lists.set(key, { from: rows, validUntil, result });
-    return result;
+    return this.lists.list(this.snapshot(), filter, now);
   }
 
   /**
